@@ -1,0 +1,1 @@
+"""Hamyar's rasa-sdk actions. ``python -m rasa_sdk --actions actions`` registers every module."""

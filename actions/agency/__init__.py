@@ -1,0 +1,1 @@
+"""Clients for the agency contract (DESIGN.md), one per agency in config/agencies.yml."""

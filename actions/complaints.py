@@ -1,0 +1,116 @@
+"""Filing a complaint: agency, what happened, national id and phone, read back, then filed."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.agency.client import AgencyUnavailable
+from actions.agency.models import ComplaintRequest
+from actions.case_status import validate_national_id_value
+from actions.common import latest_user_text, reset, tag
+from actions.replies import say
+from actions.identity import read_phone
+from actions.runtime import runtime
+from nlu.identifiers import contains_sensitive_number
+from nlu.persian import normalize, persian_digits
+
+logger = logging.getLogger(__name__)
+COMPLAINT_SLOTS = ("complaint_agency", "complaint_text", "complaint_confirmed")
+MIN_CHARS = 10
+
+
+def idempotency_key(sender_id: str, agency: str, text: str, national_id: str, phone: str) -> str:
+    """The same complaint confirmed twice is filed once."""
+    return hashlib.sha256("\x1f".join((sender_id, agency, text, national_id, phone)).encode()).hexdigest()[:40]
+
+
+class ValidateFileComplaintForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_file_complaint_form"
+
+    async def validate_complaint_agency(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"complaint_agency": slot_value if runtime().catalog.agency(str(slot_value)) else None}
+
+    async def validate_complaint_text(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = latest_user_text(tracker).strip() or str(slot_value or "").strip()
+        limit = runtime().settings.complaint_max_chars
+        if contains_sensitive_number(normalize(text)):
+            say(dispatcher, "never_card")
+            return {"complaint_text": None}
+        if len(normalize(text)) < MIN_CHARS:
+            say(dispatcher, "complaint_too_short")
+            return {"complaint_text": None}
+        if len(text) > limit:
+            say(dispatcher, "complaint_too_long", limit=persian_digits(limit))
+            return {"complaint_text": None}
+        return {"complaint_text": text}
+
+    async def validate_national_id(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"national_id": validate_national_id_value(slot_value, dispatcher)}
+
+    async def validate_phone_number(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        phone = read_phone(slot_value)
+        if not phone:
+            say(dispatcher, "invalid_phone_number")
+        return {"phone_number": phone}
+
+
+class ActionAskComplaintAgency(Action):
+    def name(self) -> Text:
+        return "action_ask_complaint_agency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        buttons = [{"title": a.name, "payload": f'/inform{{"agency":"{a.id}"}}'} for a in runtime().catalog.agencies]
+        say(dispatcher, "ask_complaint_agency", choices=buttons)
+        return []
+
+
+class ActionAskComplaintConfirmed(Action):
+    """Reads everything back before filing, so a mistake is caught by the citizen."""
+
+    def name(self) -> Text:
+        return "action_ask_complaint_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        agency = runtime().catalog.agency(tracker.get_slot("complaint_agency") or "")
+        say(dispatcher, "ask_complaint_confirmed",
+            agency_name=agency.name if agency else "",
+            complaint_text=tracker.get_slot("complaint_text"),
+            national_id=persian_digits(tracker.get_slot("national_id") or ""),
+            phone=persian_digits(tracker.get_slot("phone_number") or ""),
+        )
+        return []
+
+
+class ActionFileComplaint(Action):
+    def name(self) -> Text:
+        return "action_file_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        done = reset(*COMPLAINT_SLOTS)
+        if tracker.get_slot("complaint_confirmed") is not True:
+            say(dispatcher, "complaint_cancelled")
+            return done
+        rt = runtime()
+        agency = rt.catalog.agency(tracker.get_slot("complaint_agency") or "")
+        request = ComplaintRequest(
+            national_id=tracker.get_slot("national_id"),
+            phone=tracker.get_slot("phone_number"),
+            text=tracker.get_slot("complaint_text"),
+        )
+        key = idempotency_key(tracker.sender_id, agency.id, request.text, request.national_id, request.phone)
+        try:
+            created = await rt.client(agency.id).file_complaint(request, key, rt.deadline())
+        except AgencyUnavailable:
+            logger.warning("complaint not filed agency=%s conversation=%s", agency.id, tag(tracker))
+            say(dispatcher, "complaint_failed", agency_name=agency.name)
+            return done
+        logger.info("complaint filed agency=%s conversation=%s", agency.id, tag(tracker))
+        say(dispatcher, "complaint_filed", tracking_code=persian_digits(created.tracking_code))
+        return done

@@ -1,0 +1,152 @@
+"""Session start, greeting, goodbye, fallback, routing, repeating and the way to a human."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import IDENTITY_SLOTS, entity_value, is_button, latest_user_text, reset
+from actions.guides import answer_question
+from actions.replies import say
+from actions.runtime import runtime
+from nlu.identifiers import contains_sensitive_number
+from nlu.persian import normalize, persian_digits
+
+FORM_SLOTS = (
+    "tracking_code", "otp_code", "service", "agency", "complaint_agency", "complaint_text",
+    "complaint_confirmed", "form_abort", "requested_slot",
+)
+
+
+class ActionSessionStart(Action):
+    """A new session keeps nothing but the fact that the privacy notice was shown."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        events: List[Dict[Text, Any]] = [SessionStarted()]
+        if tracker.get_slot("privacy_notice_shown"):
+            events.append(SlotSet("privacy_notice_shown", True))
+        else:
+            say(dispatcher, "privacy_notice")
+            events.append(SlotSet("privacy_notice_shown", True))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+class ActionGreet(Action):
+    def name(self) -> Text:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, "greet")
+        return []
+
+
+class ActionGoodbye(Action):
+    """Saying goodbye ends what Hamyar knows of the citizen's identity."""
+
+    def name(self) -> Text:
+        return "action_goodbye"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, "goodbye")
+        return reset(*IDENTITY_SLOTS, *FORM_SLOTS, "article_id", "article_step")
+
+
+class ActionCancelForm(Action):
+    def name(self) -> Text:
+        return "action_cancel_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, "cancelled")
+        return [ActiveLoop(None), *reset(*FORM_SLOTS)]
+
+
+class ActionFallback(Action):
+    """Before saying «متوجه نشدم», look in the content: an admin may have just added the topic."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        text = latest_user_text(tracker)
+        if contains_sensitive_number(normalize(text)):
+            say(dispatcher, "never_card")
+        if text and not is_button(tracker):
+            events = await answer_question(text, dispatcher, domain, strict=True)
+            if events is not None:
+                return events
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        say(dispatcher, "out_of_scope" if intent == "out_of_scope" else "utter_not_understood")
+        return []
+
+
+class ActionRouteInform(Action):
+    """A bare code or name with no question: start the task it belongs to."""
+
+    def name(self) -> Text:
+        return "action_route_inform"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if contains_sensitive_number(normalize(latest_user_text(tracker))):
+            say(dispatcher, "never_card")
+            say(dispatcher, "help")
+            return []
+        if entity_value(tracker, "tracking_code"):
+            return [FollowupAction("case_status_form")]
+        if entity_value(tracker, "service"):
+            return [FollowupAction("service_status_form")]
+        say(dispatcher, "help")
+        return []
+
+
+class ActionRepeat(Action):
+    """«دوباره بگو»: the bot's last answer again, buttons included."""
+
+    def name(self) -> Text:
+        return "action_repeat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        users_seen = 0
+        answer: list[dict] = []
+        for event in reversed(tracker.events):
+            kind = event.get("event")
+            if kind == "user":
+                users_seen += 1
+                if users_seen == 2:
+                    break
+            elif kind == "bot" and users_seen == 1:
+                answer.append(event)
+        if not answer:
+            say(dispatcher, "nothing_to_repeat")
+            return []
+        for event in reversed(answer):
+            data = event.get("data") or {}
+            dispatcher.utter_message(text=event.get("text"), buttons=data.get("buttons") or [])
+        return []
+
+
+class ActionRequestHuman(Action):
+    """The call-centre number of the agency the conversation is about, from configuration."""
+
+    def name(self) -> Text:
+        return "action_request_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        catalog = runtime().catalog
+        agency = None
+        for candidate in (entity_value(tracker, "agency"), tracker.get_slot("complaint_agency"), tracker.get_slot("agency")):
+            agency = agency or (catalog.agency(candidate) if candidate else None)
+        code = tracker.get_slot("tracking_code")
+        if agency is None and code:
+            agency = catalog.agency_for_code(code)
+        if agency is not None:
+            say(dispatcher, "request_human", agency_name=agency.name, phone=persian_digits(agency.call_centre))
+        else:
+            say(dispatcher, "request_human_general", phone=persian_digits(catalog.general_call_centre))
+        return []

@@ -1,0 +1,127 @@
+"""How-to questions: find the guide or FAQ, then deliver it one short step per message."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABCMeta, abstractmethod
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity_value, is_button, latest_user_text
+from actions.replies import buttons, say
+from actions.runtime import runtime
+from content.model import Article
+from content.search import decide
+from nlu.persian import persian_digits
+
+logger = logging.getLogger(__name__)
+NEXT, PREVIOUS, REPEAT = "/next_step", "/previous_step", "/repeat_message"
+POPULAR = ("passport-new", "smart-card-duplicate", "pension-request")
+
+
+def step_buttons(step: int, count: int) -> list[dict]:
+    """Next (unless last), repeat, previous (unless first); the reply adds menu and human."""
+    payloads = []
+    if step < count - 1:
+        payloads.append(NEXT)
+    payloads.append(REPEAT)
+    if step > 0:
+        payloads.append(PREVIOUS)
+    return buttons("guide_buttons", payloads)
+
+
+def deliver_step(article: Article, step: int, dispatcher: CollectingDispatcher, domain: dict) -> List[Dict[Text, Any]]:
+    count = len(article.steps)
+    step = max(0, min(step, count - 1))
+    say(dispatcher, "guide_step",
+        number=persian_digits(step + 1),
+        count=persian_digits(count),
+        step=article.steps[step],
+        choices=step_buttons(step, count),
+    )
+    return [SlotSet("article_id", article.id), SlotSet("article_step", float(step))]
+
+
+def start_article(article: Article, dispatcher: CollectingDispatcher, domain: dict) -> List[Dict[Text, Any]]:
+    if len(article.steps) > 1:
+        say(dispatcher, "guide_title", title=article.title, count=persian_digits(len(article.steps)))
+    return deliver_step(article, 0, dispatcher, domain)
+
+
+def offer_choices(articles: list[Article], dispatcher: CollectingDispatcher, key: str) -> None:
+    choices = [{"title": a.title, "payload": f'/how_to{{"article_id":"{a.id}"}}'} for a in articles]
+    say(dispatcher, key, choices=choices)
+
+
+async def answer_question(text: str, dispatcher: CollectingDispatcher, domain: dict, strict: bool = False) -> Optional[List[Dict[Text, Any]]]:
+    """Answer from the content if it can: the events, or None when nothing fits.
+
+    ``strict`` (a question the classifier did not place) accepts only a clearer match.
+    """
+    index = await runtime().content.index()
+    matches = index.search(text)
+    answer = decide(matches, accept=0.45 if strict else 0.32)
+    logger.info("content search matches=%d best=%.2f", len(matches), matches[0].score if matches else 0.0)
+    if answer.chosen:
+        return start_article(answer.chosen, dispatcher, domain)
+    if answer.choices:
+        offer_choices(answer.choices, dispatcher, "guide_choose")
+        return []
+    return None
+
+
+class ActionHowTo(Action):
+    def name(self) -> Text:
+        return "action_how_to"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        store = runtime().content
+        chosen = entity_value(tracker, "article_id")
+        if chosen:
+            article = await store.article(chosen)
+            if article:
+                return start_article(article, dispatcher, domain)
+        if is_button(tracker):
+            # «راهنمای کارها» from the menu: no question yet, so offer the common ones.
+            popular = [a for a in [await store.article(i) for i in POPULAR] if a]
+            offer_choices(popular, dispatcher, "guide_topics")
+            return []
+        events = await answer_question(latest_user_text(tracker), dispatcher, domain)
+        if events is None:
+            say(dispatcher, "guide_not_found")
+            return []
+        return events
+
+
+class _MoveInGuide(Action, metaclass=ABCMeta):
+    """Abstract, so rasa-sdk registers only the two moves."""
+
+    @property
+    @abstractmethod
+    def delta(self) -> int: ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        article_id = tracker.get_slot("article_id")
+        article = await runtime().content.article(article_id) if article_id else None
+        if article is None:
+            say(dispatcher, "no_guide_open")
+            return []
+        step = int(tracker.get_slot("article_step") or 0) + self.delta
+        return deliver_step(article, step, dispatcher, domain)
+
+
+class ActionGuideNext(_MoveInGuide):
+    delta = 1
+
+    def name(self) -> Text:
+        return "action_guide_next"
+
+
+class ActionGuidePrevious(_MoveInGuide):
+    delta = -1
+
+    def name(self) -> Text:
+        return "action_guide_previous"

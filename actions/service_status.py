@@ -1,0 +1,99 @@
+"""Whether a government service works right now, named back to the citizen."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.agency.client import AgencyUnavailable, UnknownService
+from actions.common import reset, tag
+from actions.replies import say
+from actions.persian_format import optional_datetime
+from actions.runtime import runtime
+
+logger = logging.getLogger(__name__)
+
+
+def agency_choices() -> list[dict]:
+    return [{"title": a.name, "payload": f'/inform{{"agency":"{a.id}"}}'} for a in runtime().catalog.agencies]
+
+
+class ValidateServiceStatusForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_service_status_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        # Naming the service is enough; the agency is asked only to narrow the choice.
+        if tracker.get_slot("service"):
+            return ["service"]
+        return domain_slots
+
+    async def validate_agency(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"agency": slot_value if runtime().catalog.agency(str(slot_value)) else None}
+
+    async def validate_service(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        service = runtime().catalog.service(str(slot_value))
+        if service is None:
+            return {"service": None}
+        return {"service": service.id, "agency": service.agency_id}
+
+
+class ActionAskAgency(Action):
+    def name(self) -> Text:
+        return "action_ask_agency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, "ask_agency_for_service", choices=agency_choices())
+        return []
+
+
+class ActionAskService(Action):
+    def name(self) -> Text:
+        return "action_ask_service"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        agency = runtime().catalog.agency(tracker.get_slot("agency") or "")
+        if agency is None:
+            say(dispatcher, "ask_agency_for_service", choices=agency_choices())
+            return []
+        buttons = [{"title": s.name, "payload": f'/inform{{"service":"{s.id}"}}'} for s in agency.services]
+        say(dispatcher, "ask_service_of_agency", choices=buttons, agency_name=agency.name)
+        return []
+
+
+class ActionServiceStatus(Action):
+    def name(self) -> Text:
+        return "action_service_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        rt = runtime()
+        done = reset("service", "agency")
+        service = rt.catalog.service(tracker.get_slot("service") or "")
+        if service is None:
+            say(dispatcher, "not_understood")
+            return done
+        agency = rt.catalog.agency(service.agency_id)
+        try:
+            status = await rt.client(agency.id).service_status(service.id, rt.deadline())
+        except (AgencyUnavailable, UnknownService):
+            logger.warning("service status unavailable agency=%s conversation=%s", agency.id, tag(tracker))
+            say(dispatcher, "service_status_unavailable", service_name=service.name, agency_name=agency.name)
+            say(dispatcher, "service_done")
+            return done
+        say(
+            dispatcher,
+            f"service_{status.status}",
+            service_name=service.name,
+            since=optional_datetime(status.since),
+            message=status.message,
+        )
+        if status.status != "up" and status.expected_restore:
+            say(dispatcher, "service_restore", expected_restore=optional_datetime(status.expected_restore))
+        say(dispatcher, "service_done")
+        return done

@@ -1,0 +1,144 @@
+"""The agency catalogue (config/agencies.yml): agencies, services, synonyms, code patterns.
+
+Read by the Rasa entity extractor, the action server and the sandbox, so it needs only PyYAML.
+``CatalogFile`` re-reads the file when it changes: adding a service needs no retraining.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+import yaml
+
+from nlu.persian import normalize
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "agencies.yml"
+_ENV = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def expand_env(value: str, env: Mapping[str, str]) -> str:
+    """``${VAR:-default}`` from the environment."""
+    return _ENV.sub(lambda m: env.get(m.group(1)) or (m.group(2) or ""), value)
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    agency_id: str
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    base_url: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    endpoint: Endpoint
+    call_centre: str
+    tracking_code: re.Pattern
+    synonyms: tuple[str, ...] = ()
+    services: tuple[Service, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    agencies: tuple[Agency, ...]
+    identity: Endpoint
+    sms: Endpoint
+    general_call_centre: str
+    # Normalised name -> ("service" | "agency", id), longest names first when matching.
+    names: tuple[tuple[str, str, str], ...] = field(default=())
+
+    def agency(self, agency_id: str) -> Optional[Agency]:
+        return next((a for a in self.agencies if a.id == agency_id), None)
+
+    def service(self, service_id: str) -> Optional[Service]:
+        return next((s for a in self.agencies for s in a.services if s.id == service_id), None)
+
+    def agency_for_code(self, code: str) -> Optional[Agency]:
+        return next((a for a in self.agencies if a.tracking_code.fullmatch(code)), None)
+
+    def find_names(self, normalised_text: str) -> list[tuple[str, str, int, int]]:
+        """Services and agencies named in the text: (kind, id, start, end), no overlaps."""
+        found: list[tuple[str, str, int, int]] = []
+        taken: list[tuple[int, int]] = []
+        for name, kind, ident in self.names:
+            pattern = r"(?<![\w])" + re.escape(name) + r"(?![\w])"
+            for match in re.finditer(pattern, normalised_text):
+                start, end = match.span()
+                if any(start < e and s < end for s, e in taken):
+                    continue
+                taken.append((start, end))
+                found.append((kind, ident, start, end))
+        return sorted(found, key=lambda item: item[2])
+
+
+def parse_catalog(data: dict, env: Mapping[str, str]) -> Catalog:
+    def endpoint(section: dict) -> Endpoint:
+        return Endpoint(
+            base_url=expand_env(str(section["base_url"]), env).rstrip("/"),
+            token=expand_env(str(section.get("token", "")), env),
+        )
+
+    agencies = []
+    names: list[tuple[str, str, str]] = []
+    for raw in data["agencies"]:
+        services = tuple(
+            Service(id=s["id"], name=s["name"], agency_id=raw["id"], synonyms=tuple(s.get("synonyms", ())))
+            for s in raw.get("services", ())
+        )
+        agency = Agency(
+            id=raw["id"],
+            name=raw["name"],
+            endpoint=endpoint(raw),
+            call_centre=str(raw["call_centre"]),
+            tracking_code=re.compile(raw["tracking_code"]),
+            synonyms=tuple(raw.get("synonyms", ())),
+            services=services,
+        )
+        agencies.append(agency)
+        for service in services:
+            for name in (service.name, *service.synonyms):
+                names.append((normalize(name), "service", service.id))
+        for name in (agency.name, *agency.synonyms):
+            names.append((normalize(name), "agency", agency.id))
+    # Longest first so «کارت ملی هوشمند» wins over «کارت ملی»; services before agencies on ties.
+    unique = {(n, k, i) for n, k, i in names if n}
+    ordered = tuple(sorted(unique, key=lambda item: (-len(item[0]), item[1] != "service", item[0])))
+    return Catalog(
+        agencies=tuple(agencies),
+        identity=endpoint(data["identity"]),
+        sms=endpoint(data["sms"]),
+        general_call_centre=str(data.get("general_call_centre", "")),
+        names=ordered,
+    )
+
+
+class CatalogFile:
+    """The catalogue from a file, re-read whenever the file changes."""
+
+    def __init__(self, path: Optional[os.PathLike] = None, env: Optional[Mapping[str, str]] = None) -> None:
+        self.path = Path(path or os.environ.get("HAMYAR_AGENCIES", DEFAULT_PATH))
+        self._env = env
+        self._stamp: Optional[tuple[float, int]] = None
+        self._catalog: Optional[Catalog] = None
+
+    def get(self) -> Catalog:
+        stat = self.path.stat()
+        stamp = (stat.st_mtime, stat.st_size)
+        if self._catalog is None or stamp != self._stamp:
+            with open(self.path, encoding="utf-8") as handle:
+                data = yaml.safe_load(handle)
+            self._catalog = parse_catalog(data, self._env if self._env is not None else os.environ)
+            self._stamp = stamp
+        return self._catalog

@@ -1,0 +1,1 @@
+"""Hamyar's own Rasa components. Imported only inside the Rasa environment."""

@@ -1,0 +1,263 @@
+"""The sandbox agency: the agency contract of DESIGN.md for demos and tests.
+
+Serves every agency of config/agencies.yml under its own prefix (``/tamin/v1/...``), a
+Shahkar-like identity match (``/identity/v1/match``) and an SMS gateway with an outbox
+(``/sms/v1/...``). ``POST /_control/mode`` makes a target slow or down, for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+from aiohttp import web
+
+from nlu.catalog import Catalog, CatalogFile
+from nlu.identifiers import is_foreign_national_id, is_valid_national_id, normalize_phone
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+OPENAPI = Path(__file__).resolve().parent / "openapi.yaml"
+TEHRAN = timezone(timedelta(hours=3, minutes=30))
+MODES = ("normal", "slow", "down")
+
+
+@dataclass
+class Mode:
+    mode: str = "normal"
+    delay: float = 6.0
+
+
+@dataclass
+class SandboxState:
+    catalog: Catalog
+    services: dict[str, dict[str, dict]]  # agency -> service id -> status record
+    cases: dict[str, dict[str, dict]]  # agency -> tracking code -> case
+    people: dict[str, str]  # national id -> phone
+    outbox: list[dict] = field(default_factory=list)
+    complaints_by_key: dict[str, dict] = field(default_factory=dict)
+    modes: dict[str, Mode] = field(default_factory=dict)
+    control_token: str = ""
+
+    def mode(self, target: str) -> Mode:
+        return self.modes.get(target) or self.modes.get("all") or Mode()
+
+
+def load_state(catalog: Catalog, data_dir: Path = DATA_DIR, control_token: str = "") -> SandboxState:
+    services: dict[str, dict[str, dict]] = {}
+    cases: dict[str, dict[str, dict]] = {}
+    for agency in catalog.agencies:
+        path = data_dir / f"{agency.id}.yml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        services[agency.id] = {s["id"]: s for s in data.get("services", [])}
+        cases[agency.id] = {str(c["tracking_code"]): c for c in data.get("cases", [])}
+    identity = yaml.safe_load((data_dir / "identity.yml").read_text(encoding="utf-8"))
+    people = {str(p["national_id"]): str(p["phone"]) for p in identity.get("people", [])}
+    return SandboxState(catalog, services, cases, people, control_token=control_token)
+
+
+def _error(status: int, code: str) -> web.Response:
+    return web.json_response({"error": code}, status=status)
+
+
+def _authorised(request: web.Request, token: str) -> bool:
+    given = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+async def _apply_mode(state: SandboxState, target: str) -> Optional[web.Response]:
+    mode = state.mode(target)
+    if mode.mode == "down":
+        return _error(503, "unavailable")
+    if mode.mode == "slow":
+        await asyncio.sleep(mode.delay)
+    return None
+
+
+def _guard(target_of):
+    """Token check and slow/down mode, shared by every agency-like route."""
+
+    def wrap(handler):
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            state: SandboxState = request.app["state"]
+            target, token = target_of(state, request)
+            if target is None:
+                return _error(404, "unknown_agency")
+            if not _authorised(request, token):
+                return _error(401, "unauthorised")
+            failure = await _apply_mode(state, target)
+            return failure or await handler(request, state, target)
+
+        return guarded
+
+    return wrap
+
+
+def _agency_target(state: SandboxState, request: web.Request):
+    agency = state.catalog.agency(request.match_info["agency"])
+    return (agency.id, agency.endpoint.token) if agency else (None, "")
+
+
+@_guard(_agency_target)
+async def service_status(request: web.Request, state: SandboxState, agency: str) -> web.Response:
+    record = state.services[agency].get(request.match_info["service"])
+    if record is None:
+        return _error(404, "unknown_service")
+    service = state.catalog.service(record["id"])
+    return web.json_response(
+        {
+            "service": record["id"],
+            "name": service.name if service else record["id"],
+            "status": record["status"],
+            "message": record.get("message") or "",
+            "since": record.get("since"),
+            "expected_restore": record.get("expected_restore"),
+        }
+    )
+
+
+@_guard(_agency_target)
+async def case(request: web.Request, state: SandboxState, agency: str) -> web.Response:
+    record = state.cases[agency].get(request.match_info["tracking_code"])
+    national_id = request.headers.get("X-Citizen-National-Id", "")
+    if record is None:
+        return _error(404, "unknown_case")
+    if not hmac.compare_digest(str(record["national_id"]).encode(), national_id.encode()):
+        return _error(403, "national_id_mismatch")
+    return web.json_response({k: record.get(k) for k in ("tracking_code", "title", "status", "status_text", "last_update", "next_step", "office")})
+
+
+@_guard(_agency_target)
+async def file_complaint(request: web.Request, state: SandboxState, agency: str) -> web.Response:
+    key = request.headers.get("Idempotency-Key", "")
+    if not 8 <= len(key) <= 128:
+        return _error(400, "idempotency_key_required")
+    if key in state.complaints_by_key:
+        return web.json_response(state.complaints_by_key[key], status=201)
+    try:
+        body = await request.json()
+        national_id, phone, text = str(body["national_id"]), str(body["phone"]), str(body["text"]).strip()
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "malformed")
+    if not (is_valid_national_id(national_id) or is_foreign_national_id(national_id)) or not normalize_phone(phone) or not text:
+        return _error(422, "invalid")
+    pattern = state.catalog.agency(agency).tracking_code.pattern
+    code = _new_code(pattern, state.cases[agency])
+    now = datetime.now(TEHRAN).replace(microsecond=0).isoformat()
+    state.cases[agency][code] = {
+        "tracking_code": code,
+        "national_id": national_id,
+        "title": "شکایت ثبت‌شده از همیار",
+        "status": "received",
+        "status_text": "دریافت شد و در نوبت بررسی است",
+        "last_update": now,
+        "next_step": "کارشناس سازمان شکایت را می‌خواند و نتیجه را پیامک می‌کند.",
+        "office": "واحد رسیدگی به شکایات",
+        "text": text,
+    }
+    created = {"tracking_code": code, "created_at": now}
+    state.complaints_by_key[key] = created
+    return web.json_response(created, status=201)
+
+
+def _new_code(pattern: str, existing: dict) -> str:
+    """A fresh code of the agency's configured shape: a leading digit and a fixed count."""
+    lead, count = pattern[0], int(pattern.split("{")[1].rstrip("}"))
+    while True:
+        code = lead + "".join(secrets.choice("0123456789") for _ in range(count))
+        if code not in existing:
+            return code
+
+
+@_guard(lambda state, request: ("identity", state.catalog.identity.token))
+async def identity_match(request: web.Request, state: SandboxState, target: str) -> web.Response:
+    try:
+        body = await request.json()
+        national_id, phone = str(body["national_id"]), normalize_phone(str(body["phone"]))
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "malformed")
+    owner_phone = state.people.get(national_id)
+    return web.json_response({"match": bool(phone and owner_phone == phone)})
+
+
+@_guard(lambda state, request: ("sms", state.catalog.sms.token))
+async def send_sms(request: web.Request, state: SandboxState, target: str) -> web.Response:
+    try:
+        body = await request.json()
+        to, text = normalize_phone(str(body["to"])), str(body["text"])
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "malformed")
+    if not to:
+        return _error(422, "invalid_phone")
+    message = {"id": secrets.token_hex(6), "to": to, "text": text, "sent_at": datetime.now(TEHRAN).isoformat()}
+    state.outbox.append(message)
+    del state.outbox[:-500]
+    return web.json_response({"id": message["id"]}, status=202)
+
+
+@_guard(lambda state, request: ("sms", state.catalog.sms.token))
+async def outbox(request: web.Request, state: SandboxState, target: str) -> web.Response:
+    to = normalize_phone(request.query.get("to", ""))
+    return web.json_response({"messages": [m for m in state.outbox if m["to"] == to]})
+
+
+async def set_mode(request: web.Request) -> web.Response:
+    state: SandboxState = request.app["state"]
+    if state.control_token and not hmac.compare_digest(request.headers.get("X-Sandbox-Control", "").encode(), state.control_token.encode()):
+        return _error(401, "unauthorised")
+    try:
+        body: dict[str, Any] = await request.json()
+        target, mode = str(body["target"]), str(body["mode"])
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "malformed")
+    if mode not in MODES:
+        return _error(422, "unknown_mode")
+    state.modes[target] = Mode(mode, float(body.get("delay", 6.0)))
+    return web.json_response({"target": target, "mode": mode})
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def openapi(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(OPENAPI)
+
+
+def create_app(catalog: Optional[Catalog] = None, data_dir: Path = DATA_DIR, control_token: str = "") -> web.Application:
+    catalog = catalog or CatalogFile().get()
+    missing = [a.id for a in catalog.agencies if not a.endpoint.token]
+    if missing or not catalog.identity.token or not catalog.sms.token:
+        raise SystemExit(f"sandbox: tokens are not set for {missing or 'identity/sms'}; `make run` writes them to .env")
+    app = web.Application(client_max_size=64 * 1024)
+    app["state"] = load_state(catalog, data_dir, control_token)
+    app.router.add_get("/health", health)
+    app.router.add_get("/openapi.yaml", openapi)
+    app.router.add_get("/{agency}/v1/services/{service}/status", service_status)
+    app.router.add_get("/{agency}/v1/cases/{tracking_code}", case)
+    app.router.add_post("/{agency}/v1/complaints", file_complaint)
+    app.router.add_post("/identity/v1/match", identity_match)
+    app.router.add_post("/sms/v1/messages", send_sms)
+    app.router.add_get("/sms/v1/outbox", outbox)
+    app.router.add_post("/_control/mode", set_mode)
+    return app
+
+
+def main() -> None:
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description="Hamyar sandbox agency")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8090")))
+    args = parser.parse_args()
+    web.run_app(create_app(control_token=os.environ.get("SANDBOX_CONTROL_TOKEN", "")), host=args.host, port=args.port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()
