@@ -18,6 +18,8 @@ from nlu.persian import normalize
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "agencies.yml"
 _ENV = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+# «پاسپورتم», «گواهینامش», «کارت ملیمو»: a name with a spoken possessive or object ending.
+_POSSESSIVE = r"(?:م|ت|ش|ام|ات|اش|مان|تان|شان|مون|تون|شون|مو|رو|و)?"
 
 
 def expand_env(value: str, env: Mapping[str, str]) -> str:
@@ -73,7 +75,7 @@ class Catalog:
         found: list[tuple[str, str, int, int]] = []
         taken: list[tuple[int, int]] = []
         for name, kind, ident in self.names:
-            pattern = r"(?<![\w])" + re.escape(name) + r"(?![\w])"
+            pattern = r"(?<![\w])" + re.escape(name) + _POSSESSIVE + r"(?![\w])"
             for match in re.finditer(pattern, normalised_text):
                 start, end = match.span()
                 if any(start < e and s < end for s, e in taken):

@@ -1,0 +1,15 @@
+# The two commands of the README, and a few for developers.
+.PHONY: run test bench-nlu lock validate
+
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh
+
+validate:
+	@bash scripts/test.sh --validate-only
+
+lock:
+	.venvs/app/bin/pip install -q -r requirements/app.in && .venvs/app/bin/pip freeze | grep -v '^-e' > requirements/app.lock
+	.venvs/rasa/bin/pip install -q -r requirements/rasa.in && .venvs/rasa/bin/pip freeze | grep -v '^-e' > requirements/rasa.lock

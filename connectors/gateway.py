@@ -1,0 +1,71 @@
+"""The gateway app: one factory, handlers that only translate HTTP to router calls."""
+
+from __future__ import annotations
+
+import logging
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from connectors import web as webchat
+from connectors.outbox import Outbox
+from connectors.rasa_client import RasaClient
+from connectors.router import Router
+from connectors.settings import GatewaySettings
+from content.loader import load_articles
+from content.replies import Replies
+from content.store import ContentStore
+
+logger = logging.getLogger("gateway")
+REDIS: web.AppKey[aioredis.Redis] = web.AppKey("redis", aioredis.Redis)
+RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
+
+
+async def health(request: web.Request) -> web.Response:
+    try:
+        redis_ok = bool(await request.app[REDIS].ping())
+    except Exception:
+        redis_ok = False
+    rasa_ok = await request.app[RASA].healthy()
+    status = 200 if redis_ok and rasa_ok else 503
+    return web.json_response({"status": "ok" if status == 200 else "degraded", "redis": redis_ok, "rasa": rasa_ok}, status=status)
+
+
+def create_app(settings: GatewaySettings) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024)
+    redis = aioredis.from_url(settings.redis_url, decode_responses=True)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_channel_token, settings.turn_timeout_seconds)
+    app[REDIS] = redis
+    app[RASA] = rasa
+    app[webchat.ROUTER] = Router(redis, rasa, Replies())
+    app[webchat.OUTBOX] = Outbox(redis)
+    app[webchat.KEEPALIVE] = settings.sse_keepalive_seconds
+
+    async def publish_content(app: web.Application) -> None:
+        if settings.publish_content_on_start:
+            changed = await ContentStore(redis).publish(load_articles())
+            logger.info("content published changed=%d", changed)
+
+    async def close(app: web.Application) -> None:
+        await rasa.close()
+        await redis.aclose()
+
+    app.on_startup.append(publish_content)
+    app.on_cleanup.append(close)
+    app.router.add_get("/health", health)
+    app.router.add_get("/", webchat.page)
+    app.router.add_post("/chat/messages", webchat.post_message)
+    app.router.add_get("/chat/events", webchat.events)
+    app.router.add_static("/static/", webchat.STATIC, show_index=False)
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = GatewaySettings()
+    # No access log: URLs are harmless, but quieter logs are easier to keep free of personal data.
+    web.run_app(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The one inbound message model every channel adapter produces, and what goes back out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+
+class InboundMessage(BaseModel):
+    channel: str = Field(pattern=r"^[a-z]{1,16}$")
+    chat_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,128}$")
+    user_id: str = Field(max_length=128)
+    message_id: str = Field(min_length=1, max_length=128)
+    text: Optional[str] = None
+    # The id of a button the gateway issued, not a payload: payloads never come from outside.
+    button_id: Optional[str] = Field(default=None, max_length=64)
+    # Set only by gateway code (never from a request): e.g. the greeting a new web chat gets.
+    internal_payload: Optional[str] = None
+    # A phone the messenger vouches for (a shared contact of the sender's own account).
+    verified_phone: Optional[str] = None
+    received_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def conversation_id(self) -> str:
+        return f"{self.channel}:{self.chat_id}"
+
+
+class OutButton(BaseModel):
+    id: str
+    title: str
+
+
+class OutboundMessage(BaseModel):
+    text: str
+    buttons: list[OutButton] = Field(default_factory=list)

@@ -1,0 +1,47 @@
+"""Replies waiting for a live channel (the web chat): one Redis stream per conversation.
+
+A reply sent while the page is reconnecting is not lost: the page resumes from the last id it saw.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import redis.asyncio as aioredis
+
+from connectors.models import OutboundMessage
+
+MAX_LENGTH = 500
+TTL_SECONDS = 24 * 3600
+
+
+def _key(conversation_id: str) -> str:
+    return f"hamyar:outbox:{conversation_id}"
+
+
+class Outbox:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+
+    async def put(self, conversation_id: str, message: OutboundMessage, sender: str = "bot") -> str:
+        key = _key(conversation_id)
+        entry = {"sender": sender, "message": message.model_dump_json()}
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(key, entry, maxlen=MAX_LENGTH, approximate=True)
+            pipe.expire(key, TTL_SECONDS)
+            message_id, _ = await pipe.execute()
+        return message_id
+
+    async def read(self, conversation_id: str, after: str, block_ms: int) -> list[tuple[str, str, dict]]:
+        """Entries after ``after`` ("0" for all), waiting up to ``block_ms`` for the first."""
+        result = await self._redis.xread({_key(conversation_id): after}, block=block_ms, count=50)
+        entries = []
+        for _, items in result or []:
+            for entry_id, fields in items:
+                entries.append((entry_id, fields["sender"], json.loads(fields["message"])))
+        return entries
+
+    async def last_id(self, conversation_id: str) -> Optional[str]:
+        items = await self._redis.xrevrange(_key(conversation_id), count=1)
+        return items[0][0] if items else None

@@ -1,0 +1,100 @@
+"""The one path every channel's message takes: dedup, one turn per conversation, Rasa, render.
+
+Pure routing with its I/O behind small classes; channel adapters only translate to and from
+``InboundMessage`` / ``OutboundMessage``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import weakref
+from typing import Optional
+
+import redis.asyncio as aioredis
+
+from connectors.buttons import ButtonRegistry
+from connectors.dedup import Claim, Deduplicator
+from connectors.models import InboundMessage, OutboundMessage, OutButton
+from connectors.rasa_client import RasaClient, RasaError
+from connectors.rendering import rasa_to_parts
+from content.replies import Replies
+from nlu.persian import persian_digits
+
+logger = logging.getLogger("gateway")
+MAX_TEXT = 4096
+
+
+def tag(conversation_id: str) -> str:
+    """Follows a conversation in logs without naming it."""
+    return hashlib.sha256(conversation_id.encode()).hexdigest()[:10]
+
+
+class Router:
+    def __init__(self, redis: aioredis.Redis, rasa: RasaClient, replies: Replies) -> None:
+        self.buttons = ButtonRegistry(redis)
+        self.dedup = Deduplicator(redis)
+        self._rasa = rasa
+        self._replies = replies
+        self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        return lock
+
+    async def handle(self, message: InboundMessage, text_limit: int = MAX_TEXT) -> Optional[list[OutboundMessage]]:
+        """The replies to one inbound message, or None for a duplicate already handled."""
+        conversation = message.conversation_id
+        claim = await self.dedup.claim(conversation, message.message_id)
+        if claim is not Claim.NEW:
+            logger.info("duplicate dropped conversation=%s state=%s", tag(conversation), claim.value)
+            return None
+        # One turn in flight per conversation, in arrival order (asyncio locks are fair).
+        async with self._lock(conversation):
+            try:
+                replies = await self._turn(message, text_limit)
+            except RasaError as error:
+                logger.error("turn failed conversation=%s error=%s", tag(conversation), error)
+                # Not marked done: the messenger's retry, or the citizen resending, goes through.
+                await self.dedup.release(conversation, message.message_id)
+                return await self._gateway_reply(conversation, "gateway_error")
+            except BaseException:
+                await self.dedup.release(conversation, message.message_id)
+                raise
+        await self.dedup.done(conversation, message.message_id)
+        return replies
+
+    async def _turn(self, message: InboundMessage, text_limit: int) -> list[OutboundMessage]:
+        conversation = message.conversation_id
+        payload = message.internal_payload
+        if message.button_id:
+            payload = await self.buttons.resolve(conversation, message.button_id)
+            if payload is None:
+                return await self._gateway_reply(conversation, "gateway_button_expired")
+        text = message.text
+        if payload is None:
+            if not text or not text.strip():
+                return await self._gateway_reply(conversation, "gateway_empty")
+            if len(text) > MAX_TEXT:
+                logger.info("message too long conversation=%s length=%d", tag(conversation), len(text))
+                return await self._gateway_reply(conversation, "gateway_too_long", limit=persian_digits(MAX_TEXT))
+        metadata: dict = {"channel": message.channel}
+        if message.verified_phone:
+            metadata["verified_phone"] = message.verified_phone
+        messages = await self._rasa.turn(conversation, message.message_id, text, payload, metadata)
+        return await self._render(conversation, rasa_to_parts(messages, text_limit))
+
+    async def _render(self, conversation: str, parts: list[tuple[str, list[dict]]]) -> list[OutboundMessage]:
+        out = []
+        for text, buttons in parts:
+            ids = await self.buttons.register(conversation, [b["payload"] for b in buttons])
+            out.append(OutboundMessage(text=text, buttons=[OutButton(id=i, title=b["title"]) for i, b in zip(ids, buttons)]))
+        return out
+
+    async def _gateway_reply(self, conversation: str, key: str, **values: str) -> list[OutboundMessage]:
+        reply = self._replies.render(key, **values)
+        return await self._render(conversation, [(reply["text"], reply["buttons"])])

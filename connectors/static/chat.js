@@ -1,0 +1,91 @@
+// Hamyar web chat: sends through the gateway like any messenger, receives replies as events.
+"use strict";
+const log = document.getElementById("log");
+const form = document.getElementById("composer");
+const input = document.getElementById("text");
+const statusLine = document.getElementById("status");
+const seen = new Set();
+
+function newId() {
+  return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
+}
+
+function bubble(text, who) {
+  const div = document.createElement("div");
+  div.className = "msg " + who;
+  div.textContent = text;
+  log.appendChild(div);
+  log.scrollTop = log.scrollHeight;
+  return div;
+}
+
+function showBot(message) {
+  if (message.text) bubble(message.text, "bot");
+  if (message.buttons && message.buttons.length) {
+    const row = document.createElement("div");
+    row.className = "buttons";
+    for (const b of message.buttons) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = b.title;
+      button.dataset.buttonId = b.id;
+      button.addEventListener("click", () => {
+        for (const other of row.querySelectorAll("button")) other.disabled = true;
+        bubble(b.title, "me");
+        send({ button_id: b.id });
+      });
+      row.appendChild(button);
+    }
+    log.appendChild(row);
+    log.scrollTop = log.scrollHeight;
+  }
+}
+
+// A message keeps its id across retries, so the gateway processes it once.
+async function send(body, attempt = 0) {
+  const message = Object.assign({ message_id: body.message_id || newId() }, body);
+  try {
+    const response = await fetch("/chat/messages", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(message),
+      credentials: "same-origin",
+    });
+    if (response.status === 401) { location.reload(); return; }
+    if (!response.ok) throw new Error(String(response.status));
+    statusLine.textContent = "";
+  } catch (error) {
+    if (attempt < 3) {
+      statusLine.textContent = "اتصال برقرار نیست؛ دوباره تلاش می‌کنم…";
+      setTimeout(() => send(message, attempt + 1), 1000 * (attempt + 1));
+    } else {
+      statusLine.textContent = "پیام فرستاده نشد. لطفاً اتصال اینترنت را بررسی کنید و دوباره بفرستید.";
+    }
+  }
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = input.value.trim();
+  if (!text) return;
+  input.value = "";
+  bubble(text, "me");
+  send({ text });
+});
+
+const stream = new EventSource("/chat/events");
+let started = false;
+stream.onopen = () => {
+  statusLine.textContent = "";
+  // The assistant introduces itself once per conversation; the gateway ignores later starts.
+  if (!started) {
+    started = true;
+    send({ start: true, message_id: "start" });
+  }
+};
+stream.onmessage = (event) => {
+  if (seen.has(event.lastEventId)) return;
+  seen.add(event.lastEventId);
+  showBot(JSON.parse(event.data));
+};
+stream.onerror = () => { statusLine.textContent = "در حال وصل شدن دوباره…"; };

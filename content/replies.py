@@ -1,0 +1,47 @@
+"""What Hamyar says: texts and buttons from bot/replies.yml, filled in for one reply.
+
+The file is content: it is re-read when it changes, and a test holds every text to the
+writing rules of shared/PERSIAN.md. Used by the actions and by the gateway.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import yaml
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "bot" / "replies.yml"
+COMMON = "common"
+
+
+class Replies:
+    def __init__(self, path: Optional[Path] = None) -> None:
+        self.path = Path(path or os.environ.get("HAMYAR_REPLIES", DEFAULT_PATH))
+        self._stamp: Optional[float] = None
+        self._entries: dict[str, dict] = {}
+
+    def entries(self) -> dict[str, dict]:
+        stamp = self.path.stat().st_mtime
+        if stamp != self._stamp:
+            self._entries = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+            self._stamp = stamp
+        return self._entries
+
+    def buttons(self, key: str, payloads: Optional[Iterable[str]] = None) -> list[dict]:
+        """A reply's buttons, «common» expanded; with ``payloads``, only those, in that order."""
+        entries = self.entries()
+        buttons: list[dict] = []
+        for button in entries[key].get("buttons", []):
+            buttons.extend(entries[COMMON]["buttons"] if button == COMMON else [button])
+        if payloads is None:
+            return [dict(b) for b in buttons]
+        by_payload = {b["payload"]: b for b in buttons}
+        return [dict(by_payload[p]) for p in payloads if p in by_payload]
+
+    def render(self, key: str, choices: Iterable[dict] = (), **values: Any) -> dict:
+        """Text and buttons of a reply: the choices first, then the reply's own buttons."""
+        entry = self.entries()[key]
+        text = entry["text"].format_map(values) if "text" in entry else ""
+        return {"text": text, "buttons": list(choices) + self.buttons(key)}

@@ -1,0 +1,91 @@
+# Shared by scripts/run.sh and scripts/test.sh: where things are, and installing what is missing.
+# shellcheck shell=bash
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENVS="$ROOT/.venvs"
+APP_PY="$VENVS/app/bin/python"
+RASA_BIN="$VENVS/rasa/bin/rasa"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31mhamyar:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Python 3.10 for Rasa: RASA_PYTHON, else pyenv's 3.10 (its shim needs PYENV_VERSION), else PATH.
+find_rasa_python() {
+  if [ -n "${RASA_PYTHON:-}" ]; then
+    "$RASA_PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null \
+      || die "RASA_PYTHON=$RASA_PYTHON is not a working Python 3.10"
+    echo "$RASA_PYTHON"; return
+  fi
+  if command -v pyenv >/dev/null 2>&1; then
+    local root; root="$(pyenv root)"
+    for candidate in "$root"/versions/3.10*/bin/python3.10; do
+      [ -x "$candidate" ] && { echo "$candidate"; return; }
+    done
+  fi
+  for candidate in python3.10 /usr/bin/python3.10 /usr/local/bin/python3.10; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then
+      command -v "$candidate"; return
+    fi
+  done
+  die "Rasa 3.6 needs Python 3.10 and none was found. Install it (e.g. 'pyenv install 3.10.13') or set RASA_PYTHON=/path/to/python3.10."
+}
+
+find_app_python() {
+  for candidate in "${APP_PYTHON:-}" python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
+      command -v "$candidate"; return
+    fi
+  done
+  die "The app needs Python 3.11 and none was found. Install it or set APP_PYTHON=/path/to/python3.11."
+}
+
+# A venv built from a lock file; rebuilt only when the lock file changes.
+ensure_venv() {
+  local name="$1" python="$2" lock="$ROOT/requirements/$1.lock"
+  local stamp="$VENVS/$name/.lock.sha256" want
+  want="$(sha256sum "$lock" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  say "Installing the $name environment from requirements/$name.lock (first time: several minutes)"
+  rm -rf "${VENVS:?}/$name"
+  "$python" -m venv "$VENVS/$name"
+  "$VENVS/$name/bin/pip" install --quiet --upgrade pip==24.0
+  "$VENVS/$name/bin/pip" install --progress-bar on --no-deps -r "$lock"
+  echo "$want" > "$stamp"
+}
+
+ensure_debian() {
+  local missing=()
+  for pair in "$@"; do
+    local command="${pair%%:*}" package="${pair#*:}"
+    command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  say "Installing Debian packages: ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_environments() {
+  ensure_venv app "$(find_app_python)"
+  ensure_venv rasa "$(find_rasa_python)"
+}
+
+# Secrets shared by the processes, generated once per checkout into .env (not committed).
+ensure_secrets() {
+  local file="$ROOT/.env"
+  touch "$file"; chmod 600 "$file"
+  for name in RASA_CHANNEL_TOKEN RASA_API_TOKEN AGENCY_TAMIN_TOKEN AGENCY_SABT_TOKEN AGENCY_POLICE_TOKEN \
+              IDENTITY_TOKEN SMS_TOKEN SANDBOX_CONTROL_TOKEN; do
+    grep -q "^$name=" "$file" || echo "$name=$("$APP_PY" -c 'import secrets; print(secrets.token_urlsafe(24))')" >> "$file"
+  done
+  set -a; . "$file"; set +a
+}
+
+train_if_needed() {
+  "$APP_PY" "$ROOT/scripts/train.py" --rasa "$RASA_BIN" "$@"
+}

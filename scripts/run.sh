@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make run`: install what is missing, train if needed, start every process on loopback.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+if [ -z "${REDIS_URL:-}" ]; then ensure_debian redis-server:redis-server; fi
+ensure_environments
+ensure_secrets
+train_if_needed
+
+export GATEWAY_PORT="${GATEWAY_PORT:-8080}" RASA_PORT="${RASA_PORT:-5005}" ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export SANDBOX_PORT="${SANDBOX_PORT:-8090}" REDIS_PORT="${REDIS_PORT:-6379}"
+processes="sandbox actions rasa gateway"
+if [ -z "${REDIS_URL:-}" ]; then
+  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  processes="redis $processes"
+  mkdir -p "$ROOT/.run/redis"
+fi
+# Rasa's endpoints.yml reads these; they follow REDIS_URL.
+eval "$("$APP_PY" -m scripts.redis_env "$REDIS_URL")"
+export ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTIONS_PORT/webhook" RASA_URL="http://127.0.0.1:$RASA_PORT"
+export TRACKER_EXPIRY_SECONDS="${TRACKER_EXPIRY_SECONDS:-86400}" SANIC_HOST=127.0.0.1
+export SANDBOX_URL="${SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
+export IDENTITY_URL="${IDENTITY_URL:-$SANDBOX_URL/identity}" SMS_URL="${SMS_URL:-$SANDBOX_URL/sms}"
+export AGENCY_TAMIN_URL="${AGENCY_TAMIN_URL:-$SANDBOX_URL/tamin}" AGENCY_SABT_URL="${AGENCY_SABT_URL:-$SANDBOX_URL/sabt}"
+export AGENCY_POLICE_URL="${AGENCY_POLICE_URL:-$SANDBOX_URL/police}"
+
+cat <<INFO
+
+  Hamyar is starting. When Rasa has loaded its model (about half a minute):
+    web chat (Persian):  http://127.0.0.1:$GATEWAY_PORT/
+    gateway health:      http://127.0.0.1:$GATEWAY_PORT/health
+    Rasa HTTP API:       http://127.0.0.1:$RASA_PORT/  (token RASA_API_TOKEN in .env)
+    sandbox agency:      http://127.0.0.1:$SANDBOX_PORT/openapi.yaml
+  Demo codes are in the README. Ctrl-C stops everything.
+
+INFO
+# honcho runs the processes of the Procfile and stops all of them on Ctrl-C.
+# shellcheck disable=SC2086
+exec "$VENVS/app/bin/honcho" -f "$ROOT/Procfile" -e /dev/null start $processes

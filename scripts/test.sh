@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `make test`: install what the tests need (Redis, Chromium, both environments), then pytest.
+# The integration tests train the model once per session and start every process themselves.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+ensure_debian redis-server:redis-server chromium:chromium fc-list:fontconfig
+ensure_environments
+export HAMYAR_RASA_BIN="$RASA_BIN" HAMYAR_CHROMIUM="${HAMYAR_CHROMIUM:-$(command -v chromium)}"
+exec "$APP_PY" -m pytest "$@"

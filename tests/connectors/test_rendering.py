@@ -1,0 +1,33 @@
+from connectors.rendering import rasa_to_parts, split_text
+
+
+def test_short_text_is_one_part():
+    assert split_text("سلام.", 4096) == ["سلام."]
+
+
+def test_long_text_splits_at_sentence_ends():
+    sentence = "این یک جمله کوتاه است. "
+    text = sentence * 300
+    parts = split_text(text, 4096)
+    assert len(parts) > 1
+    assert all(len(p) <= 4096 for p in parts)
+    assert all(p.endswith(".") for p in parts)
+    assert " ".join(parts).split() == text.split()
+
+
+def test_a_sentence_longer_than_the_limit_splits_at_spaces():
+    text = "کلمه " * 100
+    parts = split_text(text, 50)
+    assert all(len(p) <= 50 for p in parts)
+    assert " ".join(parts).split() == text.split()
+
+
+def test_buttons_stay_on_the_last_part():
+    buttons = [{"title": "منو", "payload": "/help"}]
+    parts = rasa_to_parts([{"text": "الف. " * 30, "buttons": buttons}], 40)
+    assert all(b == [] for _, b in parts[:-1])
+    assert parts[-1][1] == buttons
+
+
+def test_buttons_without_text_are_kept():
+    assert rasa_to_parts([{"text": "", "buttons": [{"title": "منو", "payload": "/help"}]}], 100) == [("", [{"title": "منو", "payload": "/help"}])]
