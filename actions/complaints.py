@@ -94,6 +94,9 @@ class ActionFileComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         done = reset(*COMPLAINT_SLOTS)
+        if not tracker.get_slot("identity_verified"):
+            # A phone typed for a complaint is not confirmed: a case lookup must ask and check it.
+            done += reset("phone_number", "phone_verified")
         if tracker.get_slot("complaint_confirmed") is not True:
             say(dispatcher, "complaint_cancelled")
             return done

@@ -82,7 +82,7 @@ class ActionFallback(Action):
             if events is not None:
                 return events
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        say(dispatcher, "out_of_scope" if intent == "out_of_scope" else "utter_not_understood")
+        say(dispatcher, "out_of_scope" if intent == "out_of_scope" else "not_understood")
         return []
 
 
@@ -95,13 +95,13 @@ class ActionRouteInform(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if contains_sensitive_number(normalize(latest_user_text(tracker))):
             say(dispatcher, "never_card")
-            say(dispatcher, "help")
+            dispatcher.utter_message(response="utter_help")  # the menu lives in the domain, for rules
             return []
         if entity_value(tracker, "tracking_code"):
             return [FollowupAction("case_status_form")]
         if entity_value(tracker, "service"):
             return [FollowupAction("service_status_form")]
-        say(dispatcher, "help")
+        dispatcher.utter_message(response="utter_help")  # the menu lives in the domain, for rules
         return []
 
 

@@ -1,0 +1,224 @@
+"""The whole assistant for integration tests: a trained model and every process, on free ports.
+
+Training happens once per session (and not at all when the model's fingerprint is current).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+import aiohttp
+import pytest
+
+from tests.conftest import ROOT, free_port, wait_until
+
+RASA_BIN = os.environ.get("HAMYAR_RASA_BIN", str(ROOT / ".venvs" / "rasa" / "bin" / "rasa"))
+
+
+def http_ok(url: str, headers: Optional[dict] = None) -> bool:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=2) as response:
+        return response.status == 200
+
+
+@dataclass
+class Stack:
+    gateway: str
+    rasa: str
+    sandbox: str
+    redis_url: str
+    tokens: dict
+    logs: Path
+    processes: dict = field(default_factory=dict)
+
+    def rasa_headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.tokens['RASA_API_TOKEN']}"}
+
+    def tracker(self, conversation_id: str) -> dict:
+        request = urllib.request.Request(f"{self.rasa}/conversations/{conversation_id}/tracker?token={self.tokens['RASA_API_TOKEN']}")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.load(response)
+
+    async def sandbox_mode(self, target: str, mode: str) -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{self.sandbox}/_control/mode", json={"target": target, "mode": mode}, headers={"X-Sandbox-Control": self.tokens["SANDBOX_CONTROL_TOKEN"]}) as r:
+                assert r.status == 200
+
+    async def last_sms(self, phone: str) -> str:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{self.sandbox}/sms/v1/outbox", params={"to": phone}, headers={"Authorization": f"Bearer {self.tokens['SMS_TOKEN']}"}) as r:
+                messages = (await r.json())["messages"]
+        assert messages, "no SMS was sent"
+        return messages[-1]["text"]
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.logs / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def train_model() -> Path:
+    # A developer may point at a model already trained (e.g. while iterating on actions).
+    if os.environ.get("HAMYAR_TEST_MODEL"):
+        return Path(os.environ["HAMYAR_TEST_MODEL"])
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py"), "--rasa", RASA_BIN], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"training failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return ROOT / "models" / "hamyar.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    model = train_model()
+    # Its own database, so unit tests that empty database 0 never touch it.
+    redis_server = redis_server.rsplit("/", 1)[0] + "/1"
+    logs = tmp_path_factory.mktemp("logs")
+    ports = {name: free_port() for name in ("sandbox", "actions", "rasa", "gateway")}
+    sandbox = f"http://127.0.0.1:{ports['sandbox']}"
+    all_tokens = {**tokens, "SANDBOX_CONTROL_TOKEN": "control-" + uuid.uuid4().hex}
+    from urllib.parse import urlparse
+
+    redis = urlparse(redis_server)
+    env = {
+        **os.environ,
+        **all_tokens,
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "REDIS_URL": redis_server,
+        "REDIS_HOST": redis.hostname,
+        "REDIS_PORT": str(redis.port),
+        "REDIS_DB": "1",
+        "TRACKER_EXPIRY_SECONDS": "3600",
+        "SANIC_HOST": "127.0.0.1",
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
+        "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
+        "GATEWAY_PORT": str(ports["gateway"]),
+        "SANDBOX_URL": sandbox,
+        "AGENCY_TAMIN_URL": f"{sandbox}/tamin",
+        "AGENCY_SABT_URL": f"{sandbox}/sabt",
+        "AGENCY_POLICE_URL": f"{sandbox}/police",
+        "IDENTITY_URL": f"{sandbox}/identity",
+        "SMS_URL": f"{sandbox}/sms",
+        # Short keep-alives so a closed test stream ends quickly.
+        "SSE_KEEPALIVE_SECONDS": "1",
+    }
+    commands = {
+        "sandbox": [sys.executable, "-m", "sandbox.app", "--port", str(ports["sandbox"])],
+        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports["actions"])],
+        "rasa": [RASA_BIN, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                 "-i", "127.0.0.1", "-p", str(ports["rasa"]), "--enable-api", "--auth-token", all_tokens["RASA_API_TOKEN"]],
+        "gateway": [sys.executable, "-m", "connectors.gateway"],
+    }
+    stack = Stack(f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['rasa']}", sandbox, redis_server, all_tokens, logs)
+    try:
+        for name, command in commands.items():
+            handle = open(logs / f"{name}.log", "w")
+            stack.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        wait_until(lambda: http_ok(f"{sandbox}/health"), 30, "sandbox", stack.processes["sandbox"])
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{ports['actions']}/health"), 60, "action server", stack.processes["actions"])
+        wait_until(lambda: http_ok(f"{stack.rasa}/webhooks/hamyar/"), 240, "rasa", stack.processes["rasa"])
+        wait_until(lambda: http_ok(f"{stack.gateway}/health"), 60, "gateway", stack.processes["gateway"])
+    except Exception as error:
+        tails = "\n".join(f"--- {n}\n{stack.log_tail(n)}" for n in commands)
+        for process in stack.processes.values():
+            process.terminate()
+        pytest.fail(f"{error}\n{tails}")
+    yield stack
+    for process in stack.processes.values():
+        process.terminate()
+    for process in stack.processes.values():
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class Chat:
+    """A citizen in the web chat: a cookie session, messages posted, replies read from the stream."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.stream: Optional[aiohttp.ClientResponse] = None
+        self.last: list[dict] = []
+        self.history: list[dict] = []
+
+    async def open(self) -> "Chat":
+        async with self.session.get(self.stack.gateway + "/") as response:
+            assert response.status == 200
+        self.stream = await self.session.get(self.stack.gateway + "/chat/events", timeout=aiohttp.ClientTimeout(total=None, sock_read=60))
+        assert self.stream.status == 200
+        return self
+
+    @property
+    def conversation_id(self) -> str:
+        from connectors.web import chat_id_of
+
+        token = next(c.value for c in self.session.cookie_jar if c.key == "hamyar_chat")
+        return f"web:{chat_id_of(token)}"
+
+    async def _events(self, count: int) -> list[dict]:
+        events: list[dict] = []
+        data = ""
+        while len(events) < count:
+            line = (await asyncio.wait_for(self.stream.content.readline(), 30)).decode().rstrip("\n")
+            if line.startswith("data: "):
+                data = line[6:]
+            elif line == "" and data:
+                events.append(json.loads(data))
+                data = ""
+        return events
+
+    async def post(self, body: dict) -> dict:
+        body.setdefault("message_id", uuid.uuid4().hex)
+        async with self.session.post(self.stack.gateway + "/chat/messages", json=body) as response:
+            result = await response.json()
+            assert response.status == 200, result
+        return result
+
+    async def send(self, body: dict) -> list[dict]:
+        result = await self.post(body)
+        self.last = await self._events(result.get("replies", 0))
+        self.history.extend(self.last)
+        return self.last
+
+    async def say(self, text: str) -> list[dict]:
+        return await self.send({"text": text})
+
+    async def click(self, title: str) -> list[dict]:
+        for message in reversed(self.last):
+            for button in message.get("buttons", []):
+                if button["title"] == title:
+                    return await self.send({"button_id": button["id"]})
+        raise AssertionError(f"no button {title!r} in {[b['title'] for m in self.last for b in m.get('buttons', [])]}")
+
+    def text(self) -> str:
+        return "\n".join(m["text"] for m in self.last)
+
+    def buttons(self) -> list[str]:
+        return [b["title"] for m in self.last for b in m.get("buttons", [])]
+
+    def slots(self) -> dict:
+        return self.stack.tracker(self.conversation_id)["slots"]
+
+    async def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        await self.session.close()
+
+
+@pytest.fixture
+async def chat(stack: Stack):
+    conversation = await Chat(stack).open()
+    yield conversation
+    await conversation.close()
