@@ -6,6 +6,7 @@ keeps callback data short (Telegram allows 64 bytes).
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Optional
 
@@ -22,16 +23,20 @@ class ButtonRegistry:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
 
-    async def register(self, conversation_id: str, payloads: list[str]) -> list[str]:
-        if not payloads:
+    async def register(self, conversation_id: str, buttons: list[dict]) -> list[str]:
+        """Ids for buttons ({"title", "payload"}), in order."""
+        if not buttons:
             return []
-        ids = [secrets.token_urlsafe(6) for _ in payloads]
+        ids = [secrets.token_urlsafe(6) for _ in buttons]
         key = _key(conversation_id)
+        values = {i: json.dumps({"payload": b["payload"], "title": b["title"]}, ensure_ascii=False) for i, b in zip(ids, buttons)}
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=dict(zip(ids, payloads)))
+            pipe.hset(key, mapping=values)
             pipe.expire(key, TTL_SECONDS)
             await pipe.execute()
         return ids
 
-    async def resolve(self, conversation_id: str, button_id: str) -> Optional[str]:
-        return await self._redis.hget(_key(conversation_id), button_id)
+    async def resolve(self, conversation_id: str, button_id: str) -> Optional[dict]:
+        """{"payload", "title"} of a button issued in this conversation, or None."""
+        raw = await self._redis.hget(_key(conversation_id), button_id)
+        return json.loads(raw) if raw else None

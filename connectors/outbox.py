@@ -24,9 +24,10 @@ class Outbox:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
 
-    async def put(self, conversation_id: str, message: OutboundMessage, sender: str = "bot") -> str:
+    async def put(self, conversation_id: str, message: OutboundMessage, sender: str = "bot", message_id: str = "") -> str:
+        """Add a reply (or, with sender "user", the citizen's own message, for the history)."""
         key = _key(conversation_id)
-        entry = {"sender": sender, "message": message.model_dump_json()}
+        entry = {"sender": sender, "message_id": message_id, "message": message.model_dump_json()}
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.xadd(key, entry, maxlen=MAX_LENGTH, approximate=True)
             pipe.expire(key, TTL_SECONDS)
@@ -39,7 +40,7 @@ class Outbox:
         entries = []
         for _, items in result or []:
             for entry_id, fields in items:
-                entries.append((entry_id, fields["sender"], json.loads(fields["message"])))
+                entries.append((entry_id, fields["sender"], {"message_id": fields.get("message_id", ""), **json.loads(fields["message"])}))
         return entries
 
     async def last_id(self, conversation_id: str) -> Optional[str]:

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import logging
 import weakref
-from typing import Optional
+from typing import Awaitable, Callable, Optional
 
 import redis.asyncio as aioredis
 
@@ -46,8 +46,16 @@ class Router:
             self._locks[conversation_id] = lock
         return lock
 
-    async def handle(self, message: InboundMessage, text_limit: int = MAX_TEXT) -> Optional[list[OutboundMessage]]:
-        """The replies to one inbound message, or None for a duplicate already handled."""
+    async def handle(
+        self,
+        message: InboundMessage,
+        text_limit: int = MAX_TEXT,
+        on_accepted: Optional[Callable[[], Awaitable[None]]] = None,
+    ) -> Optional[list[OutboundMessage]]:
+        """The replies to one inbound message, or None for a duplicate already handled.
+
+        ``on_accepted`` runs once the message is known not to be a duplicate, in turn order.
+        """
         conversation = message.conversation_id
         claim = await self.dedup.claim(conversation, message.message_id)
         if claim is not Claim.NEW:
@@ -56,6 +64,8 @@ class Router:
         # One turn in flight per conversation, in arrival order (asyncio locks are fair).
         async with self._lock(conversation):
             try:
+                if on_accepted is not None:
+                    await on_accepted()
                 replies = await self._turn(message, text_limit)
             except RasaError as error:
                 logger.error("turn failed conversation=%s error=%s", tag(conversation), error)
@@ -72,9 +82,10 @@ class Router:
         conversation = message.conversation_id
         payload = message.internal_payload
         if message.button_id:
-            payload = await self.buttons.resolve(conversation, message.button_id)
-            if payload is None:
+            button = await self.buttons.resolve(conversation, message.button_id)
+            if button is None:
                 return await self._gateway_reply(conversation, "gateway_button_expired")
+            payload = button["payload"]
         text = message.text
         if payload is None:
             if not text or not text.strip():
@@ -91,7 +102,7 @@ class Router:
     async def _render(self, conversation: str, parts: list[tuple[str, list[dict]]]) -> list[OutboundMessage]:
         out = []
         for text, buttons in parts:
-            ids = await self.buttons.register(conversation, [b["payload"] for b in buttons])
+            ids = await self.buttons.register(conversation, buttons)
             out.append(OutboundMessage(text=text, buttons=[OutButton(id=i, title=b["title"]) for i, b in zip(ids, buttons)]))
         return out
 

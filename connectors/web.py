@@ -13,7 +13,7 @@ from typing import Optional
 from aiohttp import web
 from pydantic import ValidationError
 
-from connectors.models import InboundMessage
+from connectors.models import InboundMessage, OutboundMessage
 from connectors.outbox import Outbox
 from connectors.router import Router
 
@@ -73,7 +73,20 @@ async def post_message(request: web.Request) -> web.Response:
     outbox = request.app[OUTBOX]
     if start and await outbox.last_id(message.conversation_id):
         return web.json_response({"status": "duplicate"})
-    replies = await request.app[ROUTER].handle(message, text_limit=2000)
+    router = request.app[ROUTER]
+
+    async def echo() -> None:
+        # The citizen's own words join the history, so a reload shows the whole conversation.
+        if start:
+            return
+        shown = message.text
+        if message.button_id:
+            button = await router.buttons.resolve(message.conversation_id, message.button_id)
+            shown = button["title"] if button else None
+        if shown and shown.strip():
+            await outbox.put(message.conversation_id, OutboundMessage(text=shown[:2000]), sender="user", message_id=message.message_id)
+
+    replies = await router.handle(message, text_limit=2000, on_accepted=echo)
     if replies is None:
         return web.json_response({"status": "duplicate"})
     for reply in replies:

@@ -5,6 +5,7 @@ const form = document.getElementById("composer");
 const input = document.getElementById("text");
 const statusLine = document.getElementById("status");
 const seen = new Set();
+const sentHere = new Set();  // ids of messages this page already shows
 
 function newId() {
   return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
@@ -44,6 +45,7 @@ function showBot(message) {
 // A message keeps its id across retries, so the gateway processes it once.
 async function send(body, attempt = 0) {
   const message = Object.assign({ message_id: body.message_id || newId() }, body);
+  sentHere.add(message.message_id);
   try {
     const response = await fetch("/chat/messages", {
       method: "POST",
@@ -86,6 +88,11 @@ stream.onopen = () => {
 stream.onmessage = (event) => {
   if (seen.has(event.lastEventId)) return;
   seen.add(event.lastEventId);
-  showBot(JSON.parse(event.data));
+  const message = JSON.parse(event.data);
+  if (message.sender === "user") {
+    if (!sentHere.has(message.message_id)) bubble(message.text, "me");
+    return;
+  }
+  showBot(message);
 };
 stream.onerror = () => { statusLine.textContent = "در حال وصل شدن دوباره…"; };

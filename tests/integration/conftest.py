@@ -152,6 +152,7 @@ class Chat:
         self.stream: Optional[aiohttp.ClientResponse] = None
         self.last: list[dict] = []
         self.history: list[dict] = []
+        self.echoes: list[dict] = []
 
     async def open(self) -> "Chat":
         async with self.session.get(self.stack.gateway + "/") as response:
@@ -175,8 +176,12 @@ class Chat:
             if line.startswith("data: "):
                 data = line[6:]
             elif line == "" and data:
-                events.append(json.loads(data))
+                event = json.loads(data)
                 data = ""
+                if event["sender"] == "user":
+                    self.echoes.append(event)
+                else:
+                    events.append(event)
         return events
 
     async def post(self, body: dict) -> dict:
