@@ -8,7 +8,7 @@ test:
 	@bash scripts/test.sh
 
 validate:
-	@bash scripts/test.sh --validate-only
+	@bash scripts/validate.sh
 
 lock:
 	.venvs/app/bin/pip install -q -r requirements/app.in && .venvs/app/bin/pip freeze | grep -v '^-e' > requirements/app.lock

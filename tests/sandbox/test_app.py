@@ -80,3 +80,14 @@ async def test_down_mode_and_malformed_input(sandbox, tokens):
     assert (await get(f"{base}/_control/mode", method="POST", json={"target": "sabt", "mode": "down"}, headers={"X-Sandbox-Control": "control"}))[0] == 200
     assert (await get(f"{base}/sabt/v1/services/smart_card/status", token))[0] == 503
     assert (await get(f"{base}/identity/v1/match", tokens["IDENTITY_TOKEN"], method="POST", data=b"not json"))[0] == 400
+
+
+async def test_openapi_describes_every_route(sandbox):
+    base, _ = sandbox
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/openapi.yaml") as response:
+            spec = yaml.safe_load(await response.text())
+    assert set(spec["paths"]) == {
+        "/{agency}/v1/services/{service}/status", "/{agency}/v1/cases/{tracking_code}", "/{agency}/v1/complaints",
+        "/identity/v1/match", "/sms/v1/messages", "/sms/v1/outbox", "/_control/mode",
+    }
