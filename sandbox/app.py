@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -165,9 +167,16 @@ async def file_complaint(request: web.Request, state: SandboxState, agency: str)
     return web.json_response(created, status=201)
 
 
+_CODE_SHAPE = re.compile(r"^(\d+)\\d\{(\d+)\}$")
+
+
 def _new_code(pattern: str, existing: dict) -> str:
-    """A fresh code of the agency's configured shape: a leading digit and a fixed count."""
-    lead, count = pattern[0], int(pattern.split("{")[1].rstrip("}"))
+    """A fresh code of the agency's configured shape. The sandbox generates codes only for
+    patterns of the form ``<leading digits>\\d{<count>}`` (those of config/agencies.yml)."""
+    shape = _CODE_SHAPE.match(pattern)
+    if shape is None:
+        raise ValueError(f"the sandbox cannot generate codes for the pattern {pattern!r}")
+    lead, count = shape.group(1), int(shape.group(2))
     while True:
         code = lead + "".join(secrets.choice("0123456789") for _ in range(count))
         if code not in existing:
@@ -256,6 +265,8 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8090")))
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("sandbox").info("sandbox agency on http://%s:%d (OpenAPI at /openapi.yaml)", args.host, args.port)
     web.run_app(create_app(control_token=os.environ.get("SANDBOX_CONTROL_TOKEN", "")), host=args.host, port=args.port, access_log=None, print=None)
 
 

@@ -197,6 +197,35 @@ async def test_guide_step_by_step(chat):
     assert chat.last[-1]["text"] == first
 
 
+async def test_several_matching_guides_are_offered_as_buttons(chat):
+    await chat.say("برای کارت ملی چیکار باید بکنم؟")
+    choices = [b for b in chat.buttons() if b not in ("منوی اصلی", "صحبت با اپراتور")]
+    assert "چند راهنما پیدا کردم" in chat.text()
+    assert 2 <= len(choices) <= 3 and all("کارت ملی" in c for c in choices), choices
+    await chat.click(choices[1])
+    assert "مرحله ۱ از" in chat.text()
+
+
+async def test_a_new_session_forgets_identity(chat, stack):
+    import aiohttp
+
+    await chat.say(f"پرونده {MARYAM['code']}")
+    await chat.say(MARYAM["national_id"])
+    await chat.say(MARYAM["phone"])
+    await verify_by_sms(chat, MARYAM["phone"])
+    assert chat.slots()["identity_verified"] is True
+    # What Rasa runs when a session expires after an hour of quiet.
+    async with aiohttp.ClientSession() as session:
+        url = f"{stack.rasa}/conversations/{chat.conversation_id}/execute?token={stack.tokens['RASA_API_TOKEN']}"
+        async with session.post(url, json={"name": "action_session_start"}) as response:
+            assert response.status == 200
+            said = [m.get("text", "") for m in (await response.json())["messages"]]
+    slots = chat.slots()
+    assert slots["national_id"] is None and slots["phone_number"] is None and slots["identity_verified"] is None
+    assert slots["privacy_notice_shown"] is True
+    assert not any("نگه می‌دارد" in text for text in said)  # the notice is said once, on first contact
+
+
 async def test_guide_from_the_menu_offers_choices(chat):
     await chat.say("منو")
     await chat.click("راهنمای کارها")

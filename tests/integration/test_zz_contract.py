@@ -37,3 +37,15 @@ def test_rasa_called_every_action_and_form(stack):
     log = stack.log_tail("rasa", 2000)
     assert "Encountered an exception while running action" not in log
     assert "Failed to run custom action" not in log
+
+
+def test_logs_hold_no_personal_data_or_message_text(stack):
+    """After the whole suite, no process log names a citizen or repeats what they typed."""
+    secrets = ["0016383230", "09121000101", "1750890895", "09161000606", "7140508213457"]
+    secrets += [s.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) for s in secrets]
+    typed = ["سامانه گواهینامه کار میکنه", "چطوری پاسپورت بگیرم", "کارت ملی ام آماده نشده"]
+    for name in ("gateway", "actions", "rasa", "sandbox"):
+        log = stack.log_tail(name, 100000)
+        assert log, f"{name} wrote no log at all"
+        for value in secrets + typed:
+            assert value not in log, f"{name} log contains {value!r}"
