@@ -6,6 +6,8 @@ import logging
 
 import redis.asyncio as aioredis
 from aiohttp import web
+from redis.exceptions import ConnectionError as RedisConnectionError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from connectors import web as webchat
 from connectors.outbox import Outbox
@@ -42,6 +44,10 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[webchat.KEEPALIVE] = settings.sse_keepalive_seconds
 
     async def publish_content(app: web.Application) -> None:
+        # Started beside Redis by the process runner: wait for it rather than fail.
+        async for attempt in AsyncRetrying(stop=stop_after_delay(30), wait=wait_fixed(0.5), retry=retry_if_exception_type(RedisConnectionError), reraise=True):
+            with attempt:
+                await redis.ping()
         if settings.publish_content_on_start:
             changed = await ContentStore(redis).publish(load_articles())
             logger.info("content published changed=%d", changed)

@@ -12,6 +12,7 @@ from typing import Optional
 
 from aiohttp import web
 from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.outbox import Outbox
@@ -118,5 +119,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                 await response.write(f"id: {entry_id}\ndata: {data}\n\n".encode())
                 after = entry_id
     except (ConnectionResetError, ConnectionError):
-        pass
+        pass  # the page went away; it resumes from its last id when it comes back
+    except RedisConnectionError:
+        logger.warning("event stream ended: redis unavailable")
     return response
