@@ -1,0 +1,48 @@
+"""The router with a real Redis; Rasa unreachable (a closed port) where the test needs it."""
+
+import pytest
+
+from connectors.dedup import Claim, Deduplicator
+from connectors.models import InboundMessage
+from connectors.rasa_client import RasaClient
+from connectors.router import Router
+from content.replies import Replies
+from tests.conftest import free_port
+
+
+@pytest.fixture
+async def router(redis):
+    rasa = RasaClient(f"http://127.0.0.1:{free_port()}", "token", timeout_seconds=2)
+    yield Router(redis, rasa, Replies())
+    await rasa.close()
+
+
+def message(**fields) -> InboundMessage:
+    return InboundMessage(**{"channel": "web", "chat_id": "c1", "user_id": "u1", "message_id": "m1", **fields})
+
+
+async def test_rasa_down_gets_a_kind_answer_and_the_message_can_be_retried(router, redis):
+    replies = await router.handle(message(text="سلام"))
+    assert len(replies) == 1 and "مشکلی در سامانه همیار" in replies[0].text
+    assert [b.title for b in replies[0].buttons] == ["منوی اصلی", "صحبت با اپراتور"]
+    # Not marked done: the same message id is accepted again.
+    assert await Deduplicator(redis).claim("web:c1", "m1") is Claim.NEW
+
+
+async def test_buttons_resolve_only_in_their_conversation(router, redis):
+    replies = await router.handle(message(text="سلام"))
+    button = replies[0].buttons[0]
+    assert (await router.buttons.resolve("web:c1", button.id))["payload"] == "/help"
+    assert await router.buttons.resolve("web:other", button.id) is None
+
+
+async def test_unknown_button_empty_and_long_text(router):
+    assert "این دکمه دیگر فعال نیست" in (await router.handle(message(message_id="a", button_id="nope")))[0].text
+    assert "پیامی دریافت نشد" in (await router.handle(message(message_id="b", text="  ")))[0].text
+    assert "خیلی طولانی" in (await router.handle(message(message_id="c", text="x" * 5000)))[0].text
+
+
+async def test_a_handled_message_is_not_handled_twice(router, redis):
+    first = await router.handle(message(message_id="d", text="  "))
+    assert first is not None
+    assert await router.handle(message(message_id="d", text="  ")) is None
