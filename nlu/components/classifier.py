@@ -1,0 +1,142 @@
+"""Intent classifier: TF-IDF weighting of each featurizer's counts, then logistic regression.
+
+Rasa's own LogisticRegressionClassifier fits raw counts with a fixed regularisation. Weighting
+each featurizer's block (words, character n-grams) with sublinear TF-IDF and its own norm, and
+a weaker regularisation (C=10), is measured better on Hamyar's held-out data (README, "Persian
+understanding"). Saved with skops (no pickle), like Rasa's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+TRUSTED = [
+    "sklearn.pipeline.Pipeline",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "scipy.sparse._csr.csr_matrix",  # the idf weights
+    "builtins.slice",
+]
+
+
+def build_model(config: Dict[Text, Any], widths: List[int]) -> Pipeline:
+    """One TF-IDF per featurizer block (given by its width), so each is normalised on its own."""
+    blocks, start = [], 0
+    for index, width in enumerate(widths):
+        blocks.append((f"block{index}", TfidfTransformer(sublinear_tf=config["sublinear_tf"]), slice(start, start + width)))
+        start += width
+    return Pipeline(
+        [
+            ("tfidf", ColumnTransformer(blocks, sparse_threshold=1.0)),
+            (
+                "classifier",
+                LogisticRegression(
+                    C=config["C"],
+                    max_iter=config["max_iter"],
+                    class_weight="balanced",
+                    random_state=config["random_state"],
+                    solver="lbfgs",
+                ),
+            ),
+        ]
+    )
+
+
+def sentence_blocks(message: Message) -> List[csr_matrix]:
+    """Each featurizer's sentence-level sparse features of a message, in a fixed order."""
+    features = [f for f in message.features if f.attribute == TEXT and f.type == "sentence" and f.is_sparse()]
+    return [csr_matrix(f.features) for f in sorted(features, key=lambda f: str(f.origin))]
+
+
+def sentence_features(messages: List[Message]) -> Tuple[csr_matrix, List[int]]:
+    """One row per message, the featurizers' blocks side by side, and the blocks' widths."""
+    rows = [sentence_blocks(m) for m in messages]
+    widths = [block.shape[1] for block in rows[0]]
+    return vstack([hstack(blocks) for blocks in rows]).tocsr(), widths
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TfidfIntentClassifier(IntentClassifier, GraphComponent):
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"C": 10.0, "sublinear_tf": True, "max_iter": 2000, "random_state": 42, "ranking_length": 10}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self.model: Optional[Pipeline] = None
+        self._model_storage = model_storage
+        self._resource = resource
+
+    @classmethod
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
+    ) -> "TfidfIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            return self._resource
+        features, widths = sentence_features(examples)
+        self.model = build_model(self.config, widths)
+        self.model.fit(features, [e.get(INTENT) for e in examples])
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not messages or self.model is None:
+            return messages
+        probabilities = self.model.predict_proba(sentence_features(messages)[0])
+        labels = self.model.classes_
+        for message, row in zip(messages, probabilities):
+            ranking = sorted(({"name": str(n), "confidence": float(p)} for n, p in zip(labels, row)), key=lambda r: -r["confidence"])
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set("intent_ranking", ranking[: self.config["ranking_length"]], add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump(self.model, directory / "classifier.skops")
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TfidfIntentClassifier":
+        import skops.io as sio
+
+        component = cls(config, model_storage, resource)
+        with model_storage.read_from(resource) as directory:
+            path = directory / "classifier.skops"
+            untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED]
+            if untrusted:
+                # Refuse to load rather than run a model that predicts nothing.
+                raise ValueError(f"unexpected types in the saved intent classifier: {untrusted}")
+            component.model = sio.load(path, trusted=TRUSTED)
+        return component
