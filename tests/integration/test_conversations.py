@@ -26,6 +26,14 @@ async def verify_by_sms(chat, phone: str) -> None:
     await chat.say(persian(code))
 
 
+async def look_up_verified(chat, person: dict = MARYAM) -> None:
+    """A case lookup through to the answer: code, national id, typed phone, SMS code."""
+    await chat.say(f"پرونده {person['code']}")
+    await chat.say(person["national_id"])
+    await chat.say(person["phone"])
+    await verify_by_sms(chat, person["phone"])
+
+
 async def test_first_contact_says_what_is_stored_and_what_it_can_do(chat):
     await chat.send({"start": True})
     text = chat.text()
@@ -55,10 +63,7 @@ async def test_case_status_with_sms_confirmation(chat):
 
 
 async def test_identity_is_kept_in_the_session_and_cleared_by_goodbye(chat):
-    await chat.say(f"پیگیری پرونده {MARYAM['code']}")
-    await chat.say(MARYAM["national_id"])
-    await chat.say(MARYAM["phone"])
-    await verify_by_sms(chat, MARYAM["phone"])
+    await look_up_verified(chat)
     await chat.click("پرونده دیگر")
     assert "کد پیگیری" in chat.text()
     await chat.say("7140508050193")  # another case of the same citizen: no new SMS needed
@@ -99,10 +104,7 @@ async def test_wrong_codes_lock_the_lookup(chat):
 
 
 async def test_unknown_code_mismatch_and_outage_are_three_answers(chat, stack):
-    await chat.say(f"پرونده {MARYAM['code']}")
-    await chat.say(MARYAM["national_id"])
-    await chat.say(MARYAM["phone"])
-    await verify_by_sms(chat, MARYAM["phone"])
+    await look_up_verified(chat)
     unknown = "7999999999999"
     await chat.click("پرونده دیگر")
     await chat.say(unknown)
@@ -209,10 +211,7 @@ async def test_several_matching_guides_are_offered_as_buttons(chat):
 async def test_a_new_session_forgets_identity(chat, stack):
     import aiohttp
 
-    await chat.say(f"پرونده {MARYAM['code']}")
-    await chat.say(MARYAM["national_id"])
-    await chat.say(MARYAM["phone"])
-    await verify_by_sms(chat, MARYAM["phone"])
+    await look_up_verified(chat)
     assert chat.slots()["identity_verified"] is True
     # What Rasa runs when a session expires after an hour of quiet.
     async with aiohttp.ClientSession() as session:
