@@ -1,14 +1,17 @@
 """Messengers retry: each message id is processed once. "processing" and "done" are kept apart
-so a crash mid-turn lets the retry through instead of dropping it."""
+so a crash mid-turn lets the retry through instead of dropping it; a done message keeps its
+replies, so a retry can be answered the same without being processed again."""
 
 from __future__ import annotations
 
 import hashlib
 from enum import Enum
+from typing import Optional
 
 import redis.asyncio as aioredis
 
 PROCESSING_TTL = 120
+_DONE = "done:"
 DONE_TTL = 24 * 3600
 
 
@@ -30,10 +33,15 @@ class Deduplicator:
         key = _key(conversation_id, message_id)
         if await self._redis.set(key, "processing", nx=True, ex=PROCESSING_TTL):
             return Claim.NEW
-        return Claim.DONE if await self._redis.get(key) == "done" else Claim.IN_FLIGHT
+        return Claim.DONE if (await self._redis.get(key) or "").startswith(_DONE) else Claim.IN_FLIGHT
 
-    async def done(self, conversation_id: str, message_id: str) -> None:
-        await self._redis.set(_key(conversation_id, message_id), "done", ex=DONE_TTL)
+    async def done(self, conversation_id: str, message_id: str, result: str = "") -> None:
+        await self._redis.set(_key(conversation_id, message_id), _DONE + result, ex=DONE_TTL)
+
+    async def result(self, conversation_id: str, message_id: str) -> Optional[str]:
+        """What a handled message was answered with, or None if it is not done."""
+        value = await self._redis.get(_key(conversation_id, message_id))
+        return value[len(_DONE):] if value and value.startswith(_DONE) else None
 
     async def release(self, conversation_id: str, message_id: str) -> None:
         """The turn failed: let the same message be tried again."""

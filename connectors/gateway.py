@@ -9,7 +9,9 @@ from aiohttp import web
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from connectors import generic
 from connectors import web as webchat
+from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
 from connectors.rasa_client import RasaClient
 from connectors.router import Router
@@ -42,6 +44,10 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[webchat.ROUTER] = Router(redis, rasa, Replies())
     app[webchat.OUTBOX] = Outbox(redis)
     app[webchat.KEEPALIVE] = settings.sse_keepalive_seconds
+    app[generic.SOURCES] = generic.load_sources()
+    app[generic.CALLBACKS] = generic.CallbackSender()
+    app[generic.NUMBERED] = NumberedOptions(redis)
+    app[generic.REPLIES] = Replies()
 
     async def publish_content(app: web.Application) -> None:
         # Started beside Redis by the process runner: wait for it rather than fail.
@@ -53,6 +59,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
             logger.info("content published changed=%d", changed)
 
     async def close(app: web.Application) -> None:
+        await app[generic.CALLBACKS].close()
         await rasa.close()
         await redis.aclose()
 
@@ -63,6 +70,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app.router.add_post("/chat/messages", webchat.post_message)
     app.router.add_get("/chat/events", webchat.events)
     app.router.add_static("/static/", webchat.STATIC, show_index=False)
+    app.router.add_post("/webhooks/generic/{source}", generic.receive)
     return app
 
 

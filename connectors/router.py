@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import weakref
 from typing import Awaitable, Callable, Optional
@@ -75,7 +76,7 @@ class Router:
             except BaseException:
                 await self.dedup.release(conversation, message.message_id)
                 raise
-        await self.dedup.done(conversation, message.message_id)
+        await self.dedup.done(conversation, message.message_id, json.dumps([r.model_dump() for r in replies], ensure_ascii=False))
         return replies
 
     async def _turn(self, message: InboundMessage, text_limit: int) -> list[OutboundMessage]:
@@ -87,6 +88,9 @@ class Router:
                 return await self._gateway_reply(conversation, "gateway_button_expired")
             payload = button["payload"]
         text = message.text
+        if payload is None and not (text and text.strip()) and message.verified_phone:
+            # A shared contact with no words: the citizen has, in effect, said their number.
+            text = message.verified_phone
         if payload is None:
             if not text or not text.strip():
                 return await self._gateway_reply(conversation, "gateway_empty")

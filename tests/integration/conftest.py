@@ -75,15 +75,55 @@ def train_model() -> Path:
     return ROOT / "models" / "hamyar.tar.gz"
 
 
+class CallbackReceiver:
+    """A bridge's callback endpoint: records every POST it is sent (body and headers)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        received = self.received = []
+        condition = self.condition = threading.Condition()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with condition:
+                    received.append((dict(self.headers), body))
+                    condition.notify_all()
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 20) -> list:
+        with self.condition:
+            assert self.condition.wait_for(lambda: len(self.received) >= count, timeout), f"{len(self.received)} callbacks, wanted {count}"
+            return list(self.received)
+
+
 @pytest.fixture(scope="session")
-def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def callbacks() -> Iterator[CallbackReceiver]:
+    receiver = CallbackReceiver()
+    yield receiver
+    receiver.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFactory, callbacks: CallbackReceiver) -> Iterator[Stack]:
     model = train_model()
     # Its own database, so unit tests that empty database 0 never touch it.
     redis_server = redis_server.rsplit("/", 1)[0] + "/1"
     logs = tmp_path_factory.mktemp("logs")
     ports = {name: free_port() for name in ("sandbox", "actions", "rasa", "gateway")}
     sandbox = f"http://127.0.0.1:{ports['sandbox']}"
-    all_tokens = {**tokens, "SANDBOX_CONTROL_TOKEN": "control-" + uuid.uuid4().hex}
+    all_tokens = {**tokens, "SANDBOX_CONTROL_TOKEN": "control-" + uuid.uuid4().hex,
+                  "GENERIC_SMS_SECRET": uuid.uuid4().hex, "GENERIC_EITAA_SECRET": uuid.uuid4().hex}
     from urllib.parse import urlparse
 
     redis = urlparse(redis_server)
@@ -111,6 +151,7 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
         "SMS_URL": f"{sandbox}/sms",
         # Short keep-alives so a closed test stream ends quickly.
         "SSE_KEEPALIVE_SECONDS": "1",
+        "GENERIC_EITAA_CALLBACK_URL": callbacks.url,
     }
     commands = {
         "sandbox": [sys.executable, "-m", "sandbox.app", "--port", str(ports["sandbox"])],

@@ -1,0 +1,68 @@
+"""The generic webhook's door: who is let in, with Rasa unreachable (a closed port)."""
+
+import json
+import time
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from connectors.gateway import create_app
+from connectors.settings import GatewaySettings
+from connectors.signing import signed_headers
+from tests.conftest import free_port
+
+
+@pytest.fixture
+async def gateway(redis_server, redis, tmp_path, monkeypatch):
+    channels = tmp_path / "channels.yml"
+    channels.write_text("generic:\n  - source: sms\n    secret: s3cret\n    buttons: false\n  - source: off\n    secret: ''\n", encoding="utf-8")
+    monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
+    settings = GatewaySettings(rasa_channel_token="t", rasa_url=f"http://127.0.0.1:{free_port()}", redis_url=redis_server,
+                               turn_timeout_seconds=2, publish_content_on_start=False)
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("/webhooks/generic/")).rstrip("/")
+    await server.close()
+
+
+async def post(url, body: bytes, headers: dict):
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=body, headers=headers) as response:
+            return response.status, await response.json(content_type=None)
+
+
+def message(**extra) -> bytes:
+    return json.dumps({"message_id": "m1", "user_id": "u1", "chat_id": "c1", "text": "سلام", **extra}).encode()
+
+
+async def test_unknown_or_disabled_source(gateway):
+    body = message()
+    assert (await post(f"{gateway}/nope", body, signed_headers("s3cret", body)))[0] == 404
+    assert (await post(f"{gateway}/off", body, signed_headers("", body)))[0] == 404
+
+
+async def test_bad_signature_and_stale_timestamp(gateway):
+    body = message()
+    assert await post(f"{gateway}/sms", body, signed_headers("wrong", body)) == (401, {"error": "bad_signature"})
+    assert await post(f"{gateway}/sms", body, {"Content-Type": "application/json"}) == (401, {"error": "bad_signature"})
+    old = signed_headers("s3cret", body, now=time.time() - 600)
+    assert await post(f"{gateway}/sms", body, old) == (401, {"error": "stale"})
+
+
+async def test_malformed_and_oversize(gateway):
+    for body in (b"{not json", b"[]", json.dumps({"message_id": "m1"}).encode(), message(chat_id="../etc")):
+        status, _ = await post(f"{gateway}/sms", body, signed_headers("s3cret", body))
+        assert status == 400, body
+    big = message(text="x" * 20000)
+    assert (await post(f"{gateway}/sms", big, signed_headers("s3cret", big)))[0] == 413
+
+
+async def test_a_genuine_message_is_answered_even_when_rasa_is_down(gateway):
+    body = message()
+    status, answer = await post(f"{gateway}/sms", body, signed_headers("s3cret", body))
+    assert status == 200
+    assert answer["conversation_id"] == "sms:c1"
+    # No buttons on SMS: the options are numbered in the text.
+    assert "مشکلی در سامانه همیار" in answer["replies"][0]["text"]
+    assert "۱. منوی اصلی" in answer["replies"][0]["text"] and answer["replies"][0]["buttons"] == []
