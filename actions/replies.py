@@ -13,7 +13,8 @@ _replies = Replies()
 
 def say(dispatcher: CollectingDispatcher, key: str, choices: Iterable[dict] = (), **values: Any) -> None:
     message = _replies.render(key, choices, **values)
-    dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+    # "custom" carries hints for channels (e.g. a button that shares the citizen's number).
+    dispatcher.utter_message(text=message["text"], buttons=message["buttons"], json_message=message["custom"] or None)
 
 
 def buttons(key: str, payloads: Optional[Iterable[str]] = None) -> list[dict]:

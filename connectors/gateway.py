@@ -9,7 +9,7 @@ from aiohttp import web
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from connectors import generic
+from connectors import generic, messenger
 from connectors import web as webchat
 from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
@@ -21,6 +21,26 @@ from content.replies import Replies
 from content.store import ContentStore
 
 logger = logging.getLogger("gateway")
+ADAPTERS: web.AppKey[dict] = web.AppKey("messenger_adapters", dict)
+MAX_UPDATE = 1024 * 1024
+
+
+async def messenger_update(request: web.Request) -> web.Response:
+    """A Telegram-compatible webhook: answered 200 once handled, 500 to make the messenger retry."""
+    adapter = request.app[ADAPTERS].get(request.match_info["name"])
+    if adapter is None or not adapter.authentic(request.match_info["secret"], request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
+        return web.json_response({"error": "not_found"}, status=404)
+    if (request.content_length or 0) > MAX_UPDATE:
+        return web.json_response({"error": "too_large"}, status=413)
+    try:
+        update = await request.json()
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            raise ValueError
+    except ValueError:
+        return web.json_response({"error": "malformed"}, status=400)
+    if not await adapter.process(update):
+        return web.json_response({"error": "retry"}, status=500)
+    return web.json_response({"ok": True})
 REDIS: web.AppKey[aioredis.Redis] = web.AppKey("redis", aioredis.Redis)
 RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
 
@@ -48,6 +68,18 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[generic.CALLBACKS] = generic.CallbackSender()
     app[generic.NUMBERED] = NumberedOptions(redis)
     app[generic.REPLIES] = Replies()
+    app[ADAPTERS] = {
+        profile.name: messenger.MessengerAdapter(profile, app[webchat.ROUTER], Replies(), settings.public_url)
+        for profile in messenger.load_profiles()
+    }
+
+    async def start_messengers(app: web.Application) -> None:
+        for adapter in app[ADAPTERS].values():
+            await adapter.start()
+
+    async def stop_messengers(app: web.Application) -> None:
+        for adapter in app[ADAPTERS].values():
+            await adapter.stop()
 
     async def publish_content(app: web.Application) -> None:
         # Started beside Redis by the process runner: wait for it rather than fail.
@@ -64,6 +96,8 @@ def create_app(settings: GatewaySettings) -> web.Application:
         await redis.aclose()
 
     app.on_startup.append(publish_content)
+    app.on_startup.append(start_messengers)
+    app.on_cleanup.append(stop_messengers)
     app.on_cleanup.append(close)
     app.router.add_get("/health", health)
     app.router.add_get("/", webchat.page)
@@ -71,6 +105,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app.router.add_get("/chat/events", webchat.events)
     app.router.add_static("/static/", webchat.STATIC, show_index=False)
     app.router.add_post("/webhooks/generic/{source}", generic.receive)
+    app.router.add_post("/webhooks/messenger/{name}/{secret}", messenger_update)
     return app
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
 
 class InboundMessage(BaseModel):
+    """A citizen's message from any channel. ``kind`` "unsupported" is a photo, sticker, file..."""
+
     channel: str = Field(pattern=r"^[a-z]{1,16}$")
     chat_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,128}$")
     user_id: str = Field(max_length=128)
@@ -20,6 +22,7 @@ class InboundMessage(BaseModel):
     internal_payload: Optional[str] = None
     # A phone the messenger vouches for (a shared contact of the sender's own account).
     verified_phone: Optional[str] = None
+    kind: Literal["text", "unsupported"] = "text"
     received_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -35,3 +38,5 @@ class OutButton(BaseModel):
 class OutboundMessage(BaseModel):
     text: str
     buttons: list[OutButton] = Field(default_factory=list)
+    # Ask the messenger for a button that shares the citizen's own phone number.
+    request_contact: bool = False

@@ -32,12 +32,20 @@ def split_text(text: str, limit: int) -> list[str]:
     return parts
 
 
-def rasa_to_parts(messages: list[dict], limit: int) -> list[tuple[str, list[dict]]]:
-    """Rasa's messages as (text, buttons) pairs within the channel's length limit."""
-    rendered: list[tuple[str, list[dict]]] = []
+def rasa_to_parts(messages: list[dict], limit: int) -> list[tuple[str, list[dict], dict]]:
+    """Rasa's messages as (text, buttons, hints) within the channel's length limit; the buttons
+    and hints go with the last part of a split message."""
+    rendered: list[tuple[str, list[dict], dict]] = []
     for message in messages:
         buttons = [b for b in message.get("buttons") or [] if b.get("title") and b.get("payload")]
+        hints = message.get("custom") if isinstance(message.get("custom"), dict) else {}
         parts = split_text(message.get("text") or "", limit) or ([""] if buttons else [])
+        if not parts and hints and rendered:
+            # Rasa sends a reply's "custom" part as a message of its own, right after it.
+            text, previous_buttons, previous_hints = rendered[-1]
+            rendered[-1] = (text, previous_buttons, {**previous_hints, **hints})
+            continue
         for position, part in enumerate(parts):
-            rendered.append((part, buttons if position == len(parts) - 1 else []))
+            last = position == len(parts) - 1
+            rendered.append((part, buttons if last else [], hints if last else {}))
     return rendered

@@ -81,6 +81,8 @@ class Router:
 
     async def _turn(self, message: InboundMessage, text_limit: int) -> list[OutboundMessage]:
         conversation = message.conversation_id
+        if message.kind == "unsupported":
+            return await self._gateway_reply(conversation, "gateway_unsupported")
         payload = message.internal_payload
         if message.button_id:
             button = await self.buttons.resolve(conversation, message.button_id)
@@ -103,13 +105,19 @@ class Router:
         messages = await self._rasa.turn(conversation, message.message_id, text, payload, metadata)
         return await self._render(conversation, rasa_to_parts(messages, text_limit))
 
-    async def _render(self, conversation: str, parts: list[tuple[str, list[dict]]]) -> list[OutboundMessage]:
+    async def _render(self, conversation: str, parts: list[tuple[str, list[dict], dict]]) -> list[OutboundMessage]:
         out = []
-        for text, buttons in parts:
+        for text, buttons, hints in parts:
             ids = await self.buttons.register(conversation, buttons)
-            out.append(OutboundMessage(text=text, buttons=[OutButton(id=i, title=b["title"]) for i, b in zip(ids, buttons)]))
+            out.append(
+                OutboundMessage(
+                    text=text,
+                    buttons=[OutButton(id=i, title=b["title"]) for i, b in zip(ids, buttons)],
+                    request_contact=bool(hints.get("request_contact")),
+                )
+            )
         return out
 
     async def _gateway_reply(self, conversation: str, key: str, **values: str) -> list[OutboundMessage]:
         reply = self._replies.render(key, **values)
-        return await self._render(conversation, [(reply["text"], reply["buttons"])])
+        return await self._render(conversation, [(reply["text"], reply["buttons"], reply["custom"])])

@@ -18,3 +18,5 @@ class GatewaySettings(BaseSettings):
     # Seconds an event stream waits for a reply before sending a keep-alive.
     sse_keepalive_seconds: float = 15.0
     publish_content_on_start: bool = True
+    # The gateway's public https address, for registering messenger webhooks (empty: register by hand).
+    public_url: str = ""

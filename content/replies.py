@@ -44,4 +44,4 @@ class Replies:
         """Text and buttons of a reply: the choices first, then the reply's own buttons."""
         entry = self.entries()[key]
         text = entry["text"].format_map(values) if "text" in entry else ""
-        return {"text": text, "buttons": list(choices) + self.buttons(key)}
+        return {"text": text, "buttons": list(choices) + self.buttons(key), "custom": dict(entry.get("custom") or {})}

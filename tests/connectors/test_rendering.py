@@ -24,10 +24,15 @@ def test_a_sentence_longer_than_the_limit_splits_at_spaces():
 
 def test_buttons_stay_on_the_last_part():
     buttons = [{"title": "منو", "payload": "/help"}]
-    parts = rasa_to_parts([{"text": "الف. " * 30, "buttons": buttons}], 40)
-    assert all(b == [] for _, b in parts[:-1])
-    assert parts[-1][1] == buttons
+    parts = rasa_to_parts([{"text": "الف. " * 30, "buttons": buttons, "custom": {"request_contact": True}}], 40)
+    assert all(b == [] and h == {} for _, b, h in parts[:-1])
+    assert parts[-1][1] == buttons and parts[-1][2] == {"request_contact": True}
 
 
 def test_buttons_without_text_are_kept():
-    assert rasa_to_parts([{"text": "", "buttons": [{"title": "منو", "payload": "/help"}]}], 100) == [("", [{"title": "منو", "payload": "/help"}])]
+    assert rasa_to_parts([{"text": "", "buttons": [{"title": "منو", "payload": "/help"}]}], 100) == [("", [{"title": "منو", "payload": "/help"}], {})]
+
+
+def test_a_separate_custom_message_joins_the_reply_before_it():
+    parts = rasa_to_parts([{"text": "شماره؟", "buttons": []}, {"custom": {"request_contact": True}}], 100)
+    assert parts == [("شماره؟", [], {"request_contact": True})]

@@ -1,0 +1,211 @@
+"""Telegram, Bale and Soroush Plus: one adapter on python-telegram-bot, a profile per messenger.
+
+The gateway drives each Application itself (initialize, start, process_update) instead of PTB's
+own webhook server. An update is answered in full before the webhook returns, so a failure makes
+the messenger retry it; the router drops the retry if the first attempt did finish.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+import yaml
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import NetworkError, TimedOut
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from connectors.models import InboundMessage, OutboundMessage
+from connectors.ratelimit import ChatRateLimiter
+from connectors.router import Router, tag
+from content.replies import Replies
+from nlu.catalog import expand_env
+from nlu.identifiers import normalize_phone
+
+logger = logging.getLogger("gateway.messenger")
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "channels.yml"
+TEXT_LIMIT = 4096
+_DEEP_LINK = re.compile(r"^(guide|case|status)(?:-([a-z0-9\-]{1,60}))?$")
+
+
+@dataclass(frozen=True)
+class MessengerProfile:
+    name: str
+    token: str
+    base_url: str
+    base_file_url: str
+    mode: str
+    webhook_secret: str
+    secret_header: bool
+
+
+def load_profiles(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> list[MessengerProfile]:
+    """The messengers of config/channels.yml that have a token."""
+    env = os.environ if env is None else env
+    data = yaml.safe_load(Path(path or env.get("HAMYAR_CHANNELS", DEFAULT_PATH)).read_text(encoding="utf-8")) or {}
+    profiles = []
+    for raw in data.get("messengers", []):
+        values = {k: expand_env(str(v), env) if isinstance(v, str) else v for k, v in raw.items()}
+        if not values.get("token"):
+            continue
+        profile = MessengerProfile(
+            name=values["name"], token=values["token"], base_url=values["base_url"], base_file_url=values["base_file_url"],
+            mode=values.get("mode") or "webhook", webhook_secret=values.get("webhook_secret") or "", secret_header=bool(values.get("secret_header")),
+        )
+        if profile.mode == "webhook" and len(profile.webhook_secret) < 16:
+            raise SystemExit(f"{profile.name}: a webhook needs a secret of 16+ characters ({profile.name.upper()}_WEBHOOK_SECRET)")
+        profiles.append(profile)
+    return profiles
+
+
+def deep_link_payload(argument: str) -> Optional[str]:
+    """``/start guide-passport-new`` from a call-centre agent's link opens that guide."""
+    match = _DEEP_LINK.match(argument.strip())
+    if not match:
+        return None
+    kind, value = match.groups()
+    if kind == "guide" and value:
+        return '/how_to{"article_id":"%s"}' % value
+    return {"case": "/case_status", "status": "/service_status"}.get(kind)
+
+
+class MessengerAdapter:
+    def __init__(self, profile: MessengerProfile, router: Router, replies: Replies, public_url: str = "") -> None:
+        self.profile = profile
+        self._router = router
+        self._replies = replies
+        self._public_url = public_url.rstrip("/")
+        self._failed: set[int] = set()
+        builder = (
+            Application.builder()
+            .token(profile.token)
+            .base_url(profile.base_url)
+            .base_file_url(profile.base_file_url)
+            .rate_limiter(ChatRateLimiter())
+            .concurrent_updates(True)
+        )
+        if profile.mode == "webhook":
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        self.application.add_handler(MessageHandler(filters.ALL, self._on_message))
+        self.application.add_error_handler(self._on_error)
+
+    @property
+    def webhook_path(self) -> str:
+        return f"/webhooks/messenger/{self.profile.name}/{self.profile.webhook_secret}"
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        await self.application.start()
+        if self.profile.mode == "polling":
+            await self.application.updater.start_polling()
+        elif self._public_url:
+            await self.application.bot.set_webhook(
+                url=self._public_url + self.webhook_path,
+                secret_token=self.profile.webhook_secret if self.profile.secret_header else None,
+            )
+        logger.info("messenger %s started mode=%s", self.profile.name, self.profile.mode)
+
+    async def stop(self) -> None:
+        if self.profile.mode == "polling" and self.application.updater.running:
+            await self.application.updater.stop()
+        await self.application.stop()
+        await self.application.shutdown()
+
+    def authentic(self, path_secret: str, header_secret: Optional[str]) -> bool:
+        if not hmac.compare_digest(path_secret.encode(), self.profile.webhook_secret.encode()):
+            return False
+        if self.profile.secret_header:
+            return hmac.compare_digest((header_secret or "").encode(), self.profile.webhook_secret.encode())
+        return True
+
+    async def process(self, data: dict) -> bool:
+        """Handle one webhook update in full; False when it failed and should be retried."""
+        update = Update.de_json(data, self.application.bot)
+        await self.application.process_update(update)
+        if update.update_id in self._failed:
+            self._failed.discard(update.update_id)
+            return False
+        return True
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update):
+            self._failed.add(update.update_id)
+        logger.error("messenger %s update failed error=%s", self.profile.name, type(context.error).__name__)
+
+    def _inbound(self, update: Update, **fields) -> InboundMessage:
+        chat = update.effective_chat
+        return InboundMessage(channel=self.profile.name, chat_id=str(chat.id), user_id=str(update.effective_user.id if update.effective_user else chat.id), **fields)
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or update.effective_chat is None:
+            return
+        fields: dict = {"message_id": str(message.message_id)}
+        if message.contact is not None:
+            # Trusted only when the contact is the sender's own account.
+            own = update.effective_user is not None and message.contact.user_id == update.effective_user.id
+            fields["verified_phone"] = normalize_phone(re.sub(r"\D", "", message.contact.phone_number)) if own else None
+            fields["text"] = None
+        elif message.text is not None:
+            text = message.text
+            if text.startswith("/start"):
+                payload = deep_link_payload(text[len("/start"):])
+                fields["internal_payload"] = payload or "/greet"
+            else:
+                fields["text"] = text
+        else:
+            fields["kind"] = "unsupported"
+        inbound = self._inbound(update, **fields)
+        replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
+        await self._send(inbound.chat_id, replies or [], inbound.conversation_id)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        inbound = self._inbound(update, message_id=f"cb-{query.id}", button_id=(query.data or "")[:64])
+        replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
+        await self._send(inbound.chat_id, replies or [], inbound.conversation_id)
+
+    def _markup(self, message: OutboundMessage):
+        keyboard = self._replies.buttons("messenger_keyboard")
+        rows = [[KeyboardButton(b["title"]) for b in keyboard]]
+        if message.request_contact:
+            share = self._replies.render("messenger_share_contact")["text"]
+            return ReplyKeyboardMarkup([[KeyboardButton(share, request_contact=True)], *rows], resize_keyboard=True, one_time_keyboard=True)
+        if message.buttons:
+            return InlineKeyboardMarkup([[InlineKeyboardButton(b.title, callback_data=b.id)] for b in message.buttons])
+        # «منو» and «اپراتور» stay under the text box.
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+    async def _send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> None:
+        """In order; transient failures retried with backoff (429s by the rate limiter), then logged."""
+        for reply in replies:
+            if not reply.text:
+                continue
+            try:
+                async for attempt in AsyncRetrying(
+                    stop=stop_after_attempt(4),
+                    wait=wait_exponential(multiplier=0.5, max=8),
+                    retry=retry_if_exception_type((NetworkError, TimedOut)),
+                    reraise=True,
+                ):
+                    with attempt:
+                        await self.application.bot.send_message(chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id, text=reply.text, reply_markup=self._markup(reply))
+            except (NetworkError, TimedOut) as error:
+                logger.error("messenger %s send failed conversation=%s error=%s", self.profile.name, tag(conversation_id), type(error).__name__)
+                raise

@@ -1,0 +1,114 @@
+"""A local fake of the Telegram Bot API, enough for python-telegram-bot to talk to over HTTP.
+
+It records what the bot sends, serves updates to long polling, and can be told to fail the next
+calls of a method (429 with retry_after, or 5xx). The "bale" profile lacks what Bale lacks:
+setWebhook with a secret_token is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import web
+
+
+class FakeBotApi:
+    def __init__(self, profile: str = "telegram") -> None:
+        self.profile = profile
+        self.sent: list[dict] = []
+        self.calls: list[str] = []
+        self.webhook: dict = {}
+        self.failures: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+        self._updates: asyncio.Queue = asyncio.Queue()
+        self._message_ids = itertools.count(1000)
+        self._sent_event = asyncio.Event()
+
+    def fail_next(self, method: str, status: int, parameters: dict | None = None) -> None:
+        self.failures[method].append((status, parameters or {}))
+
+    def push_update(self, update: dict) -> None:
+        self._updates.put_nowait(update)
+
+    async def wait_for_sent(self, count: int, timeout: float = 30) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(self.sent) < count:
+            self._sent_event.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"{len(self.sent)} messages sent, wanted {count}: {[m.get('text') for m in self.sent]}")
+            try:
+                await asyncio.wait_for(self._sent_event.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+        return self.sent
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        return app
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return await request.json()
+        data = await request.post()
+        import json
+
+        params: dict[str, Any] = {}
+        for key, value in data.items():
+            try:
+                params[key] = json.loads(value)
+            except (TypeError, ValueError):
+                params[key] = value
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(method)
+        if self.failures.get(method):
+            status, parameters = self.failures[method].pop(0)
+            return web.json_response({"ok": False, "error_code": status, "description": "fake failure", "parameters": parameters}, status=status)
+        handler = getattr(self, f"_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": f"no method {method}"}, status=404)
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    async def _getMe(self, params: dict) -> dict:  # noqa: N802 - Bot API method names
+        return {"id": 4242, "is_bot": True, "first_name": "Hamyar", "username": "hamyar_test_bot"}
+
+    async def _setWebhook(self, params: dict):  # noqa: N802
+        if self.profile == "bale" and params.get("secret_token"):
+            return web.json_response({"ok": False, "error_code": 400, "description": "secret_token is not supported"}, status=400)
+        self.webhook = params
+        return True
+
+    async def _deleteWebhook(self, params: dict) -> bool:  # noqa: N802
+        self.webhook = {}
+        return True
+
+    async def _getUpdates(self, params: dict) -> list:  # noqa: N802
+        timeout = float(params.get("timeout") or 0)
+        updates = []
+        try:
+            updates.append(await asyncio.wait_for(self._updates.get(), timeout=max(timeout, 0.01)))
+        except asyncio.TimeoutError:
+            return []
+        while not self._updates.empty():
+            updates.append(self._updates.get_nowait())
+        return updates
+
+    async def _sendMessage(self, params: dict) -> dict:  # noqa: N802
+        self.sent.append(params)
+        self._sent_event.set()
+        chat_id = int(params["chat_id"])
+        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}, "text": params.get("text", "")}
+
+    async def _answerCallbackQuery(self, params: dict) -> bool:  # noqa: N802
+        return True

@@ -1,0 +1,163 @@
+"""Telegram, Bale and Soroush Plus through the real python-telegram-bot, against a local fake of
+the Bot API over HTTP, with the real assistant behind the gateway."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from connectors.gateway import create_app
+from connectors.settings import GatewaySettings
+from tests.fakes.bot_api import FakeBotApi
+
+pytestmark = pytest.mark.integration
+SECRET = "s" * 24
+_ids = itertools.count(int(time.time()) % 100000 * 100)
+
+
+@pytest.fixture
+async def messenger(stack, tmp_path, monkeypatch, request):
+    """A gateway with one messenger profile, and the fake Bot API it talks to."""
+    name, mode = getattr(request, "param", ("telegram", "webhook"))
+    fake = FakeBotApi(profile=name)
+    api = TestServer(fake.app(), host="127.0.0.1")
+    await api.start_server()
+    base = str(api.make_url("")).rstrip("/")
+    channels = tmp_path / "channels.yml"
+    channels.write_text(
+        f"messengers:\n  - name: {name}\n    token: '123:ABC'\n    base_url: {base}/bot\n    base_file_url: {base}/file/bot\n"
+        f"    mode: {mode}\n    webhook_secret: {SECRET}\n    secret_header: {'true' if name == 'telegram' else 'false'}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
+    settings = GatewaySettings(rasa_channel_token=stack.tokens["RASA_CHANNEL_TOKEN"], rasa_url=stack.rasa, redis_url=stack.redis_url,
+                               publish_content_on_start=False, public_url="https://hamyar.example")
+    gateway = TestServer(create_app(settings), host="127.0.0.1")
+    await gateway.start_server()
+    yield name, fake, str(gateway.make_url("")).rstrip("/")
+    await gateway.close()
+    await api.close()
+
+
+def message_update(chat_id: int, text: str | None = None, user_id: int | None = None, **extra) -> dict:
+    update_id = next(_ids)
+    message = {"message_id": update_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+               "from": {"id": user_id or chat_id, "is_bot": False, "first_name": "مریم"}, **extra}
+    if text is not None:
+        message["text"] = text
+    return {"update_id": update_id, "message": message}
+
+
+def button_update(chat_id: int, data: str) -> dict:
+    update_id = next(_ids)
+    return {"update_id": update_id, "callback_query": {"id": f"q{update_id}", "chat_instance": "i", "data": data,
+            "from": {"id": chat_id, "is_bot": False, "first_name": "مریم"},
+            "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}, "text": "x"}}}
+
+
+async def deliver(url: str, name: str, update: dict, secret: str = SECRET, header: str | None = SECRET) -> int:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": header} if header else {}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{url}/webhooks/messenger/{name}/{secret}", json=update, headers=headers) as response:
+            return response.status
+
+
+def inline(message: dict) -> dict[str, str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+def chat() -> int:
+    return next(_ids)
+
+
+async def test_conversation_with_buttons_and_the_reply_keyboard(messenger):
+    name, fake, url = messenger
+    chat_id = chat()
+    assert fake.webhook["url"] == f"https://hamyar.example/webhooks/messenger/{name}/{SECRET}"
+    assert fake.webhook["secret_token"] == SECRET
+    assert await deliver(url, name, message_update(chat_id, "/start")) == 200
+    sent = await fake.wait_for_sent(2)
+    assert "نگه می‌دارد" in sent[0]["text"]
+    # «منو» and «اپراتور» stay under the text box; options are inline buttons.
+    assert [b["text"] for b in sent[0]["reply_markup"]["keyboard"][0]] == ["منو", "اپراتور"]
+    buttons = inline(sent[1])
+    assert "وضعیت سامانه‌ها" in buttons and all(len(v.encode()) <= 64 for v in buttons.values())
+    assert await deliver(url, name, button_update(chat_id, buttons["وضعیت سامانه‌ها"])) == 200
+    sent = await fake.wait_for_sent(3)
+    assert "کدام سازمان" in sent[2]["text"] and "پلیس +۱۰" in inline(sent[2])
+    assert "answerCallbackQuery" in fake.calls
+
+
+async def test_duplicate_updates_are_answered_once_and_bad_secrets_refused(messenger):
+    name, fake, url = messenger
+    update = message_update(chat(), "سلام")
+    assert await deliver(url, name, update, secret="wrong-secret-wrong-secret") == 404
+    assert await deliver(url, name, update, header="wrong") == 404
+    assert await deliver(url, name, update) == 200
+    count = len(await fake.wait_for_sent(1))
+    assert await deliver(url, name, update) == 200
+    assert len(fake.sent) == count
+
+
+async def test_rate_limit_and_send_failures_are_retried(messenger):
+    name, fake, url = messenger
+    fake.fail_next("sendMessage", 429, {"retry_after": 1})
+    fake.fail_next("sendMessage", 502)
+    started = time.monotonic()
+    assert await deliver(url, name, message_update(chat(), "سامانه پاسپورت کار میکنه؟")) == 200
+    sent = await fake.wait_for_sent(2)
+    assert any("سامانه گذرنامه الان کار می‌کند" in m["text"] for m in sent)
+    assert time.monotonic() - started >= 1  # retry_after was honoured
+    assert fake.calls.count("sendMessage") >= len(sent) + 2
+
+
+async def test_own_contact_is_trusted_and_photos_get_a_kind_answer(messenger):
+    name, fake, url = messenger
+    chat_id = chat()
+    await deliver(url, name, message_update(chat_id, "پرونده 7140508213457 چی شد"))
+    await deliver(url, name, message_update(chat_id, "0016383230"))
+    sent = await fake.wait_for_sent(3)
+    ask = sent[-1]
+    assert "موبایل" in ask["text"] and ask["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+    before = len(sent)
+    forwarded = {"phone_number": "+989121000101", "first_name": "M", "user_id": 999}
+    await deliver(url, name, message_update(chat_id, contact=forwarded))
+    sent = await fake.wait_for_sent(before + 1)
+    assert "وضعیت:" not in sent[-1]["text"]
+    own = {"phone_number": "+989121000101", "first_name": "M", "user_id": chat_id}
+    before = len(sent)
+    await deliver(url, name, message_update(chat_id, contact=own))
+    sent = await fake.wait_for_sent(before + 2)
+    assert any("وضعیت: در حال بررسی" in m["text"] for m in sent[before:])
+    before = len(sent)
+    await deliver(url, name, message_update(chat_id, photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]))
+    sent = await fake.wait_for_sent(before + 1)
+    assert "عکس یا فایل را نمی‌توانم ببینم" in sent[-1]["text"]
+
+
+async def test_deep_link_opens_a_guide(messenger):
+    name, fake, url = messenger
+    await deliver(url, name, message_update(chat(), "/start guide-passport-new"))
+    sent = await fake.wait_for_sent(3)
+    assert any("مرحله ۱ از" in m["text"] for m in sent)
+
+
+@pytest.mark.parametrize("messenger", [("bale", "webhook")], indirect=True)
+async def test_bale_without_the_secret_header(messenger):
+    name, fake, url = messenger
+    assert "secret_token" not in fake.webhook
+    assert await deliver(url, name, message_update(chat(), "سلام"), header=None) == 200
+    assert await fake.wait_for_sent(1)
+
+
+@pytest.mark.parametrize("messenger", [("splus", "polling")], indirect=True)
+async def test_polling_mode(messenger):
+    name, fake, url = messenger
+    fake.push_update(message_update(chat(), "میخوام با اپراتور حرف بزنم"))
+    sent = await fake.wait_for_sent(2)  # the privacy notice, then the answer
+    assert any("تماس بگیرید" in m["text"] for m in sent)
