@@ -9,7 +9,7 @@ from aiohttp import web
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from connectors import generic, messenger
+from connectors import generic, messenger, rubika
 from connectors import web as webchat
 from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
@@ -41,6 +41,23 @@ async def messenger_update(request: web.Request) -> web.Response:
     if not await adapter.process(update):
         return web.json_response({"error": "retry"}, status=500)
     return web.json_response({"ok": True})
+
+
+async def rubika_update(request: web.Request) -> web.Response:
+    adapter = request.app[ADAPTERS].get(rubika.CHANNEL)
+    if adapter is None or not adapter.authentic(request.match_info["secret"]):
+        return web.json_response({"error": "not_found"}, status=404)
+    if (request.content_length or 0) > MAX_UPDATE:
+        return web.json_response({"error": "too_large"}, status=413)
+    try:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise ValueError
+    except ValueError:
+        return web.json_response({"error": "malformed"}, status=400)
+    if not await adapter.process(body):
+        return web.json_response({"error": "retry"}, status=500)
+    return web.json_response({"status": "OK"})
 REDIS: web.AppKey[aioredis.Redis] = web.AppKey("redis", aioredis.Redis)
 RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
 
@@ -72,6 +89,9 @@ def create_app(settings: GatewaySettings) -> web.Application:
         profile.name: messenger.MessengerAdapter(profile, app[webchat.ROUTER], Replies(), settings.public_url)
         for profile in messenger.load_profiles()
     }
+    rubika_profile = rubika.load_profile()
+    if rubika_profile is not None:
+        app[ADAPTERS][rubika.CHANNEL] = rubika.RubikaAdapter(rubika_profile, app[webchat.ROUTER], Replies(), settings.public_url)
 
     async def start_messengers(app: web.Application) -> None:
         for adapter in app[ADAPTERS].values():
@@ -106,6 +126,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app.router.add_static("/static/", webchat.STATIC, show_index=False)
     app.router.add_post("/webhooks/generic/{source}", generic.receive)
     app.router.add_post("/webhooks/messenger/{name}/{secret}", messenger_update)
+    app.router.add_post("/webhooks/rubika/{secret}/{kind:update|inline}", rubika_update)
     return app
 
 

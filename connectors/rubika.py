@@ -1,0 +1,176 @@
+"""Rubika: its own bot API (``{base}/{token}/{method}``, JSON), webhooks set by updateBotEndpoints,
+options as an inline keypad and «منو» / «اپراتور» on the chat keypad."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import aiohttp
+import yaml
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from connectors.models import InboundMessage, OutboundMessage
+from connectors.router import Router, tag
+from content.replies import Replies
+from nlu.catalog import expand_env
+
+logger = logging.getLogger("gateway.rubika")
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "channels.yml"
+TEXT_LIMIT = 4000
+CHANNEL = "rubika"
+
+
+@dataclass(frozen=True)
+class RubikaProfile:
+    token: str
+    base_url: str
+    webhook_secret: str
+
+
+def load_profile(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> Optional[RubikaProfile]:
+    env = os.environ if env is None else env
+    data = yaml.safe_load(Path(path or env.get("HAMYAR_CHANNELS", DEFAULT_PATH)).read_text(encoding="utf-8")) or {}
+    raw = data.get("rubika") or {}
+    token = expand_env(str(raw.get("token", "")), env)
+    if not token:
+        return None
+    secret = expand_env(str(raw.get("webhook_secret", "")), env)
+    if len(secret) < 16:
+        raise SystemExit("rubika: a webhook needs a secret of 16+ characters (RUBIKA_WEBHOOK_SECRET)")
+    return RubikaProfile(token=token, base_url=expand_env(str(raw["base_url"]), env).rstrip("/"), webhook_secret=secret)
+
+
+class RubikaError(Exception):
+    """The API answered with an error; ``transient`` ones are worth retrying."""
+
+    def __init__(self, status: str, transient: bool) -> None:
+        super().__init__(status)
+        self.transient = transient
+
+
+_transient = retry_if_exception(lambda e: isinstance(e, RubikaError) and e.transient)
+
+
+def parse_update(body: dict) -> Optional[dict]:
+    """(chat_id, sender_id, message_id, text, button_id) of an update, or None for other events."""
+    if isinstance(body.get("inline_message"), dict):
+        message = body["inline_message"]
+        chat_id = message.get("chat_id")
+    elif isinstance(body.get("update"), dict) and body["update"].get("type") == "NewMessage":
+        message = body["update"].get("new_message") or {}
+        chat_id = body["update"].get("chat_id")
+    else:
+        return None
+    aux = message.get("aux_data") or {}
+    if not chat_id or message.get("message_id") is None:
+        return None
+    return {
+        "chat_id": str(chat_id),
+        "user_id": str(message.get("sender_id") or chat_id),
+        "message_id": str(message["message_id"]),
+        "text": message.get("text"),
+        "button_id": aux.get("button_id"),
+        "has_file": bool(message.get("file") or message.get("sticker") or message.get("location")),
+    }
+
+
+class RubikaAdapter:
+    def __init__(self, profile: RubikaProfile, router: Router, replies: Replies, public_url: str = "", per_chat: float = 1, per_bot: float = 30) -> None:
+        self.profile = profile
+        self._router = router
+        self._replies = replies
+        self._public_url = public_url.rstrip("/")
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._bot_limit = AsyncLimiter(per_bot, 1)
+        self._per_chat = per_chat
+        self._chats: "OrderedDict[str, AsyncLimiter]" = OrderedDict()
+
+    @property
+    def webhook_path(self) -> str:
+        return f"/webhooks/rubika/{self.profile.webhook_secret}"
+
+    def authentic(self, secret: str) -> bool:
+        return hmac.compare_digest(secret.encode(), self.profile.webhook_secret.encode())
+
+    async def call(self, method: str, payload: dict[str, Any]) -> dict:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        async with self._session.post(f"{self.profile.base_url}/{self.profile.token}/{method}", json=payload) as response:
+            if response.status >= 500 or response.status == 429:
+                raise RubikaError(f"http {response.status}", transient=True)
+            body = await response.json(content_type=None)
+        if not isinstance(body, dict) or body.get("status") != "OK":
+            status = str(body.get("status") if isinstance(body, dict) else "unreadable")
+            raise RubikaError(status, transient=status in ("TOO_REQUESTS", "INTERNAL_PROBLEM"))
+        return body.get("data") or {}
+
+    async def start(self) -> None:
+        await self.call("getMe", {})
+        if self._public_url:
+            for kind, endpoint in (("update", "ReceiveUpdate"), ("inline", "ReceiveInlineMessage")):
+                await self.call("updateBotEndpoints", {"url": f"{self._public_url}{self.webhook_path}/{kind}", "type": endpoint})
+        logger.info("rubika started")
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def process(self, body: dict) -> bool:
+        """Handle one update in full; False when sending failed and Rubika should retry."""
+        update = parse_update(body)
+        if update is None:
+            return True
+        fields: dict = {"message_id": update["message_id"]}
+        if update["button_id"]:
+            fields["button_id"] = str(update["button_id"])[:64]
+        elif update["text"]:
+            fields["text"] = update["text"]
+        elif update["has_file"]:
+            fields["kind"] = "unsupported"
+        inbound = InboundMessage(channel=CHANNEL, chat_id=update["chat_id"], user_id=update["user_id"], **fields)
+        replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
+        return await self._send(inbound.chat_id, replies or [], inbound.conversation_id)
+
+    def _keypads(self, message: OutboundMessage) -> dict:
+        if message.buttons:
+            rows = [{"buttons": [{"id": b.id, "type": "Simple", "button_text": b.title}]} for b in message.buttons]
+            return {"inline_keypad": {"rows": rows}}
+        keyboard = self._replies.buttons("messenger_keyboard")
+        row = {"buttons": [{"id": f"kb{i}", "type": "Simple", "button_text": b["title"]} for i, b in enumerate(keyboard)]}
+        return {"chat_keypad_type": "New", "chat_keypad": {"rows": [row], "resize_keyboard": True, "on_time_keyboard": False}}
+
+    def _chat_limiter(self, chat_id: str) -> AsyncLimiter:
+        limiter = self._chats.pop(chat_id, None) or AsyncLimiter(self._per_chat, 1)
+        self._chats[chat_id] = limiter
+        while len(self._chats) > 10000:
+            self._chats.popitem(last=False)
+        return limiter
+
+    async def _send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool:
+        for reply in replies:
+            if not reply.text:
+                continue
+            payload = {"chat_id": chat_id, "text": reply.text, **self._keypads(reply)}
+            try:
+                async for attempt in AsyncRetrying(
+                    stop=stop_after_attempt(4),
+                    wait=wait_exponential(multiplier=0.5, max=8),
+                    retry=retry_if_exception_type((aiohttp.ClientError, asyncio.TimeoutError)) | _transient,
+                    reraise=True,
+                ):
+                    with attempt:
+                        async with self._chat_limiter(chat_id), self._bot_limit:
+                            await self.call("sendMessage", payload)
+            except (aiohttp.ClientError, asyncio.TimeoutError, RubikaError) as error:
+                logger.error("rubika send failed conversation=%s error=%s", tag(conversation_id), error)
+                return False
+        return True
+

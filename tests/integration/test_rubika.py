@@ -1,0 +1,88 @@
+"""Rubika through its own bot API (a local fake), with the real assistant behind the gateway."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from connectors.gateway import create_app
+from connectors.settings import GatewaySettings
+from tests.fakes.rubika_api import FakeRubikaApi
+
+pytestmark = pytest.mark.integration
+SECRET = "r" * 24
+_ids = itertools.count(int(time.time()) % 100000 * 1000)
+
+
+@pytest.fixture
+async def rubika(stack, tmp_path, monkeypatch):
+    fake = FakeRubikaApi()
+    api = TestServer(fake.app(), host="127.0.0.1")
+    await api.start_server()
+    channels = tmp_path / "channels.yml"
+    channels.write_text(f"rubika:\n  token: 'TOKEN'\n  base_url: {str(api.make_url('/v3')).rstrip('/')}\n  webhook_secret: {SECRET}\n", encoding="utf-8")
+    monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
+    settings = GatewaySettings(rasa_channel_token=stack.tokens["RASA_CHANNEL_TOKEN"], rasa_url=stack.rasa, redis_url=stack.redis_url,
+                               publish_content_on_start=False, public_url="https://hamyar.example")
+    gateway = TestServer(create_app(settings), host="127.0.0.1")
+    await gateway.start_server()
+    yield fake, str(gateway.make_url("")).rstrip("/")
+    await gateway.close()
+    await api.close()
+
+
+def new_message(chat_id: str, text: str | None = None, button_id: str | None = None) -> dict:
+    return {"update": {"type": "NewMessage", "chat_id": chat_id, "new_message": {
+        "message_id": str(next(_ids)), "text": text, "time": str(int(time.time())), "is_edited": False, "sender_type": "User",
+        "sender_id": "u" + chat_id, "aux_data": {"start_id": None, "button_id": button_id}}}}
+
+
+def inline_press(chat_id: str, button_id: str, text: str) -> dict:
+    return {"inline_message": {"sender_id": "u" + chat_id, "text": text, "location": None, "aux_data": {"start_id": None, "button_id": button_id},
+            "message_id": str(next(_ids)), "chat_id": chat_id}}
+
+
+async def deliver(url: str, body: dict, kind: str = "update", secret: str = SECRET) -> int:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{url}/webhooks/rubika/{secret}/{kind}", json=body) as response:
+            return response.status
+
+
+def inline_buttons(message: dict) -> dict[str, str]:
+    rows = (message.get("inline_keypad") or {}).get("rows", [])
+    return {b["button_text"]: b["id"] for row in rows for b in row["buttons"]}
+
+
+async def test_conversation_with_keypads(rubika):
+    fake, url = rubika
+    assert fake.endpoints == {"ReceiveUpdate": f"https://hamyar.example/webhooks/rubika/{SECRET}/update",
+                              "ReceiveInlineMessage": f"https://hamyar.example/webhooks/rubika/{SECRET}/inline"}
+    chat_id = f"b{next(_ids)}"
+    assert await deliver(url, new_message(chat_id, "سلام")) == 200
+    sent = await fake.wait_for_sent(2)
+    assert sent[0]["chat_keypad_type"] == "New"
+    assert [b["button_text"] for b in sent[0]["chat_keypad"]["rows"][0]["buttons"]] == ["منو", "اپراتور"]
+    buttons = inline_buttons(sent[1])
+    assert "وضعیت سامانه‌ها" in buttons
+    assert await deliver(url, inline_press(chat_id, buttons["وضعیت سامانه‌ها"], "وضعیت سامانه‌ها"), kind="inline") == 200
+    sent = await fake.wait_for_sent(3)
+    assert "کدام سازمان" in sent[2]["text"]
+
+
+async def test_wrong_secret_duplicates_and_retries(rubika):
+    fake, url = rubika
+    chat_id = f"b{next(_ids)}"
+    update = new_message(chat_id, "سامانه پاسپورت کار میکنه؟")
+    assert await deliver(url, update, secret="x" * 24) == 404
+    fake.fail_next_send(api_status="TOO_REQUESTS")
+    fake.fail_next_send(http_status=502, api_status="INTERNAL_PROBLEM")
+    assert await deliver(url, update) == 200
+    sent = await fake.wait_for_sent(2)
+    assert any("سامانه گذرنامه الان کار می‌کند" in m["text"] for m in sent)
+    count = len(fake.sent)
+    assert await deliver(url, update) == 200
+    assert len(fake.sent) == count
