@@ -197,4 +197,5 @@ class ActionCaseStatus(Action):
         if case.office:
             say(dispatcher, "case_office", office=case.office)
         say(dispatcher, "case_done")
-        return done + [SlotSet("agency", agency.id)]
+        # Remembered so «خبرم کن» can subscribe to this case; the code is not kept in the form.
+        return done + [SlotSet("agency", agency.id), SlotSet("last_case", f"{agency.id}:{code}")]

@@ -17,7 +17,7 @@ from nlu.persian import normalize, persian_digits
 
 FORM_SLOTS = (
     "tracking_code", "otp_code", "service", "agency", "complaint_agency", "complaint_text",
-    "complaint_confirmed", "form_abort", "requested_slot",
+    "complaint_confirmed", "form_abort", "requested_slot", "last_case",
 )
 
 

@@ -11,6 +11,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from connectors import generic, messenger, rubika
 from connectors import web as webchat
+from connectors.delivery import Deliverer
 from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
 from connectors.rasa_client import RasaClient
@@ -19,6 +20,9 @@ from connectors.settings import GatewaySettings
 from content.loader import load_articles
 from content.replies import Replies
 from content.store import ContentStore
+from nlu.catalog import CatalogFile
+from notifications import agency_updates, announcements
+from notifications.store import SubscriptionStore
 
 logger = logging.getLogger("gateway")
 ADAPTERS: web.AppKey[dict] = web.AppKey("messenger_adapters", dict)
@@ -93,6 +97,14 @@ def create_app(settings: GatewaySettings) -> web.Application:
     if rubika_profile is not None:
         app[ADAPTERS][rubika.CHANNEL] = rubika.RubikaAdapter(rubika_profile, app[webchat.ROUTER], Replies(), settings.public_url)
 
+    app[agency_updates.DELIVERER] = Deliverer(
+        app[webchat.ROUTER], app[webchat.OUTBOX], app[ADAPTERS], app[generic.SOURCES], app[generic.CALLBACKS], Replies()
+    )
+    app[agency_updates.SUBSCRIPTIONS] = SubscriptionStore(redis)
+    app[agency_updates.CATALOG] = CatalogFile()
+    app[announcements.ADMIN_TOKEN] = settings.hamyar_admin_token
+    app[announcements.CHANNELS] = announcements.load_channels()
+
     async def start_messengers(app: web.Application) -> None:
         for adapter in app[ADAPTERS].values():
             await adapter.start()
@@ -127,6 +139,8 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app.router.add_post("/webhooks/generic/{source}", generic.receive)
     app.router.add_post("/webhooks/messenger/{name}/{secret}", messenger_update)
     app.router.add_post("/webhooks/rubika/{secret}/{kind:update|inline}", rubika_update)
+    app.router.add_post("/webhooks/agency/{agency}/case-updates", agency_updates.case_updates)
+    app.router.add_post("/admin/announcements", announcements.post_announcement)
     return app
 
 

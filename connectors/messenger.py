@@ -24,7 +24,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -80,6 +80,10 @@ def deep_link_payload(argument: str) -> Optional[str]:
     if kind == "guide" and value:
         return '/how_to{"article_id":"%s"}' % value
     return {"case": "/case_status", "status": "/service_status"}.get(kind)
+
+
+class DeliveryFailed(Exception):
+    """A reply could not be sent; the update is reported failed so the messenger retries it."""
 
 
 class MessengerAdapter:
@@ -172,14 +176,16 @@ class MessengerAdapter:
             fields["kind"] = "unsupported"
         inbound = self._inbound(update, **fields)
         replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
-        await self._send(inbound.chat_id, replies or [], inbound.conversation_id)
+        if not await self.send(inbound.chat_id, replies or [], inbound.conversation_id):
+            raise DeliveryFailed(self.profile.name)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         await query.answer()
         inbound = self._inbound(update, message_id=f"cb-{query.id}", button_id=(query.data or "")[:64])
         replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
-        await self._send(inbound.chat_id, replies or [], inbound.conversation_id)
+        if not await self.send(inbound.chat_id, replies or [], inbound.conversation_id):
+            raise DeliveryFailed(self.profile.name)
 
     def _markup(self, message: OutboundMessage):
         keyboard = self._replies.buttons("messenger_keyboard")
@@ -192,8 +198,9 @@ class MessengerAdapter:
         # «منو» and «اپراتور» stay under the text box.
         return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
-    async def _send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> None:
-        """In order; transient failures retried with backoff (429s by the rate limiter), then logged."""
+    async def send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool:
+        """In order; transient failures retried with backoff (429s by the rate limiter), then
+        logged. False when a message could not be sent."""
         for reply in replies:
             if not reply.text:
                 continue
@@ -206,6 +213,7 @@ class MessengerAdapter:
                 ):
                     with attempt:
                         await self.application.bot.send_message(chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id, text=reply.text, reply_markup=self._markup(reply))
-            except (NetworkError, TimedOut) as error:
+            except TelegramError as error:
                 logger.error("messenger %s send failed conversation=%s error=%s", self.profile.name, tag(conversation_id), type(error).__name__)
-                raise
+                return False
+        return True

@@ -103,9 +103,9 @@ class Router:
         if message.verified_phone:
             metadata["verified_phone"] = message.verified_phone
         messages = await self._rasa.turn(conversation, message.message_id, text, payload, metadata)
-        return await self._render(conversation, rasa_to_parts(messages, text_limit))
+        return await self.render(conversation, rasa_to_parts(messages, text_limit))
 
-    async def _render(self, conversation: str, parts: list[tuple[str, list[dict], dict]]) -> list[OutboundMessage]:
+    async def render(self, conversation: str, parts: list[tuple[str, list[dict], dict]]) -> list[OutboundMessage]:
         out = []
         for text, buttons, hints in parts:
             ids = await self.buttons.register(conversation, buttons)
@@ -120,4 +120,4 @@ class Router:
 
     async def _gateway_reply(self, conversation: str, key: str, **values: str) -> list[OutboundMessage]:
         reply = self._replies.render(key, **values)
-        return await self._render(conversation, [(reply["text"], reply["buttons"], reply["custom"])])
+        return await self.render(conversation, [(reply["text"], reply["buttons"], reply["custom"])])

@@ -137,7 +137,7 @@ class RubikaAdapter:
             fields["kind"] = "unsupported"
         inbound = InboundMessage(channel=CHANNEL, chat_id=update["chat_id"], user_id=update["user_id"], **fields)
         replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
-        return await self._send(inbound.chat_id, replies or [], inbound.conversation_id)
+        return await self.send(inbound.chat_id, replies or [], inbound.conversation_id)
 
     def _keypads(self, message: OutboundMessage) -> dict:
         if message.buttons:
@@ -154,7 +154,8 @@ class RubikaAdapter:
             self._chats.popitem(last=False)
         return limiter
 
-    async def _send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool:
+    async def send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool:
+        """In order, within limits, retried; False when a message could not be sent."""
         for reply in replies:
             if not reply.text:
                 continue

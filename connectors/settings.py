@@ -20,3 +20,5 @@ class GatewaySettings(BaseSettings):
     publish_content_on_start: bool = True
     # The gateway's public https address, for registering messenger webhooks (empty: register by hand).
     public_url: str = ""
+    # Bearer token of the operators' announcement API (empty: the API is off).
+    hamyar_admin_token: str = ""

@@ -50,6 +50,7 @@ class Agency:
     tracking_code: re.Pattern
     synonyms: tuple[str, ...] = ()
     services: tuple[Service, ...] = ()
+    callback_secret: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def parse_catalog(data: dict, env: Mapping[str, str]) -> Catalog:
             tracking_code=re.compile(raw["tracking_code"]),
             synonyms=tuple(raw.get("synonyms", ())),
             services=services,
+            callback_secret=expand_env(str(raw.get("callback_secret", "")), env),
         )
         agencies.append(agency)
         for service in services:

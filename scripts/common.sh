@@ -80,7 +80,7 @@ ensure_secrets() {
   local file="$ROOT/.env"
   touch "$file"; chmod 600 "$file"
   for name in RASA_CHANNEL_TOKEN RASA_API_TOKEN AGENCY_TAMIN_TOKEN AGENCY_SABT_TOKEN AGENCY_POLICE_TOKEN \
-              IDENTITY_TOKEN SMS_TOKEN SANDBOX_CONTROL_TOKEN; do
+              IDENTITY_TOKEN SMS_TOKEN SANDBOX_CONTROL_TOKEN HAMYAR_ADMIN_TOKEN; do
     grep -q "^$name=" "$file" || echo "$name=$("$APP_PY" -c 'import secrets; print(secrets.token_urlsafe(24))')" >> "$file"
   done
   set -a; . "$file"; set +a

@@ -89,10 +89,14 @@ class CallbackReceiver:
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with condition:
-                    received.append((dict(self.headers), body))
+                    received.append((dict(self.headers), body, self.path))
                     condition.notify_all()
+                answer = b'{"ok": true}'  # also what Eitaa's send-only API answers
                 self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, *args) -> None:
                 pass
@@ -123,7 +127,8 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
     ports = {name: free_port() for name in ("sandbox", "actions", "rasa", "gateway")}
     sandbox = f"http://127.0.0.1:{ports['sandbox']}"
     all_tokens = {**tokens, "SANDBOX_CONTROL_TOKEN": "control-" + uuid.uuid4().hex,
-                  "GENERIC_SMS_SECRET": uuid.uuid4().hex, "GENERIC_EITAA_SECRET": uuid.uuid4().hex}
+                  "GENERIC_SMS_SECRET": uuid.uuid4().hex, "GENERIC_EITAA_SECRET": uuid.uuid4().hex,
+                  "AGENCY_TAMIN_CALLBACK_SECRET": uuid.uuid4().hex, "HAMYAR_ADMIN_TOKEN": uuid.uuid4().hex}
     from urllib.parse import urlparse
 
     redis = urlparse(redis_server)
@@ -152,6 +157,10 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
         # Short keep-alives so a closed test stream ends quickly.
         "SSE_KEEPALIVE_SECONDS": "1",
         "GENERIC_EITAA_CALLBACK_URL": callbacks.url,
+        # The same receiver stands in for Eitaa's send-only API.
+        "EITAA_TOKEN": "eitaa-token",
+        "EITAA_ANNOUNCE_CHAT": "hamyar_news",
+        "EITAA_BASE_URL": callbacks.url.rsplit("/", 1)[0] + "/eitaa",
     }
     commands = {
         "sandbox": [sys.executable, "-m", "sandbox.app", "--port", str(ports["sandbox"])],

@@ -63,7 +63,7 @@ async def test_buttons_come_back_by_id_and_callbacks_are_signed(stack, callbacks
     button = next(b for r in answer["replies"] for b in r["buttons"] if b["title"] == "وضعیت سامانه‌ها")
     answer = await eitaa.send(payload=button["id"])
     assert "وضعیت سامانه کدام سازمان" in Bridge.text(answer)
-    headers, body = callbacks.wait_for(before + 2)[before + 1]
+    headers, body, _ = callbacks.wait_for(before + 2)[before + 1]
     assert verify(eitaa.secret, headers["X-Hamyar-Timestamp"], headers["X-Hamyar-Signature"], body) is None
     assert json.loads(body)["replies"] == answer["replies"]
 

@@ -1,0 +1,53 @@
+"""Sending to a conversation later, on whatever channel it lives: notices, announcements, staff.
+
+The conversation id says the channel (``web:…``, ``telegram:…``, ``rubika:…``, ``sms:…``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from connectors.generic import CallbackSender, GenericSource, render
+from connectors.models import OutboundMessage
+from connectors.outbox import Outbox
+from connectors.router import Router, tag
+from content.replies import Replies
+
+logger = logging.getLogger("gateway.delivery")
+
+
+class Adapter(Protocol):
+    async def send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool: ...
+
+
+class Deliverer:
+    def __init__(self, router: Router, outbox: Outbox, adapters: dict[str, Adapter], sources: dict[str, GenericSource], callbacks: CallbackSender, replies: Replies) -> None:
+        self._router = router
+        self._outbox = outbox
+        self._adapters = adapters
+        self._sources = sources
+        self._callbacks = callbacks
+        self._replies = replies
+
+    async def say(self, conversation_id: str, key: str, **values: str) -> bool:
+        """A reply of bot/replies.yml, with its buttons, to one conversation."""
+        reply = self._replies.render(key, **values)
+        messages = await self._router.render(conversation_id, [(reply["text"], reply["buttons"], reply["custom"])])
+        return await self.send(conversation_id, messages)
+
+    async def send(self, conversation_id: str, messages: list[OutboundMessage]) -> bool:
+        channel, _, chat_id = conversation_id.partition(":")
+        if channel == "web":
+            for message in messages:
+                await self._outbox.put(conversation_id, message)
+            return True
+        if channel in self._adapters:
+            return await self._adapters[channel].send(chat_id, messages, conversation_id)
+        source = self._sources.get(channel)
+        if source is not None and source.callback_url:
+            hint = self._replies.render("numbered_hint")["text"]
+            self._callbacks.send(source, render(source, conversation_id, messages, hint))
+            return True
+        logger.warning("no way to reach conversation=%s channel=%s", tag(conversation_id), channel)
+        return False

@@ -1,0 +1,1 @@
+"""Telling citizens later: case changes they subscribed to, and operators' announcements."""

@@ -1,0 +1,67 @@
+"""Case changes reach the citizens who asked for them; operators' notices reach everyone."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import pytest
+
+from connectors.signing import signed_headers
+from tests.integration.test_conversations import MARYAM, look_up_verified
+
+pytestmark = pytest.mark.integration
+
+
+async def agency_callback(stack, agency: str, body: dict, secret: str | None = None) -> tuple[int, dict]:
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    secret = secret if secret is not None else stack.tokens[f"AGENCY_{agency.upper()}_CALLBACK_SECRET"]
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{stack.gateway}/webhooks/agency/{agency}/case-updates", data=raw, headers=signed_headers(secret, raw)) as r:
+            return r.status, await r.json()
+
+
+async def test_subscribe_then_hear_of_the_change(chat, stack):
+    await look_up_verified(chat)
+    await chat.click("خبرم کن")
+    assert "هر وقت وضعیت این پرونده تغییر کند" in chat.text()
+    status, report = await agency_callback(stack, "tamin", {"tracking_code": MARYAM["code"], "status_text": "تأیید شد"})
+    assert status == 200 and report["notified"] >= 1
+    pushed = await chat._events(1)
+    assert "خبر تازه درباره پرونده شما با کد ۷۱۴۰۵۰۸۲۱۳۴۵۷: تأیید شد" in pushed[0]["text"]
+    assert "پیگیری پرونده" in [b["title"] for b in pushed[0]["buttons"]]
+
+
+async def test_subscribing_without_a_case(chat):
+    await chat.say("خبرم کن")
+    assert "اول باید پرونده‌ای را ببینیم" in chat.text()
+
+
+async def test_agency_callbacks_are_checked(stack):
+    body = {"tracking_code": MARYAM["code"], "status_text": "x"}
+    assert (await agency_callback(stack, "tamin", body, secret="wrong"))[0] == 401
+    assert (await agency_callback(stack, "sabt", body, secret="any"))[0] == 404  # no callback secret configured
+    assert (await agency_callback(stack, "tamin", {"tracking_code": "914050821406375", "status_text": "x"}))[0] == 422
+    assert (await agency_callback(stack, "tamin", {"tracking_code": "abc"}))[0] == 400
+
+
+async def test_announcement_reaches_subscribers_and_channels(chat, stack, callbacks):
+    await look_up_verified(chat)
+    await chat.click("خبرم کن")
+    url = f"{stack.gateway}/admin/announcements"
+    text = "سامانه گذرنامه فردا از ساعت ۸ تا ۱۰ برای به‌روزرسانی در دسترس نیست."
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json={"text": text}) as response:
+            assert response.status == 401
+        before = len(callbacks.received)
+        async with session.post(url, json={"text": text}, headers={"Authorization": f"Bearer {stack.tokens['HAMYAR_ADMIN_TOKEN']}"}) as response:
+            assert response.status == 200
+            report = await response.json()
+    assert report["subscribers"]["sent"] >= 1 and report["subscribers"]["failed"] == 0
+    assert report["channels"] == [{"via": "eitaa", "ok": True}]
+    pushed = await chat._events(1)
+    assert pushed[0]["text"] == text
+    eitaa = [r for r in callbacks.wait_for(before + 1)[before:] if r[2].endswith("/eitaa-token/sendMessage")]
+    from urllib.parse import parse_qs
+
+    assert eitaa and parse_qs(eitaa[0][1].decode()) == {"chat_id": ["hamyar_news"], "text": [text]}
