@@ -21,13 +21,16 @@ class ActionSubscribeCase(Action):
         return "action_subscribe_case"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        last_case = tracker.get_slot("last_case") or ""
-        agency_id, _, code = last_case.partition(":")
+        agency_id, code, status_text = ((tracker.get_slot("last_case") or "").split(":", 2) + ["", "", ""])[:3]
         agency = runtime().catalog.agency(agency_id)
-        if agency is None or not code:
+        national_id = tracker.get_slot("national_id")
+        if agency is None or not code or not national_id:
             say(dispatcher, "subscribe_nothing")
             return []
-        await SubscriptionStore(runtime().redis).subscribe(tracker.sender_id, agency.id, code)
+        store = SubscriptionStore(runtime().redis)
+        await store.subscribe(tracker.sender_id, agency.id, code)
+        if agency.case_updates == "polling":
+            await store.watch(agency.id, code, national_id, status_text)
         logger.info("case subscription agency=%s conversation=%s", agency.id, tag(tracker))
         say(dispatcher, "subscribed")
         return []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 import redis.asyncio as aioredis
@@ -11,6 +13,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from connectors import generic, messenger, rubika
 from connectors import web as webchat
+from actions.agency.client import AgencyClient
 from connectors.delivery import Deliverer
 from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
@@ -22,6 +25,7 @@ from content.replies import Replies
 from content.store import ContentStore
 from nlu.catalog import CatalogFile
 from notifications import agency_updates, announcements
+from notifications.poller import CasePoller
 from notifications.store import SubscriptionStore
 
 logger = logging.getLogger("gateway")
@@ -109,6 +113,28 @@ def create_app(settings: GatewaySettings) -> web.Application:
         for adapter in app[ADAPTERS].values():
             await adapter.start()
 
+    async def case_poller(app: web.Application):
+        """Watches cases at agencies that do not call back, for as long as the app runs."""
+        catalog = app[agency_updates.CATALOG]
+        clients: dict[str, AgencyClient] = {}
+
+        def client_for(agency_id: str) -> AgencyClient:
+            if agency_id not in clients:
+                clients[agency_id] = AgencyClient(agency_id, catalog.get().agency(agency_id).endpoint)
+            return clients[agency_id]
+
+        task = None
+        if settings.case_poll_seconds > 0 and any(a.case_updates == "polling" for a in catalog.get().agencies):
+            poller = CasePoller(app[agency_updates.SUBSCRIPTIONS], catalog, app[agency_updates.DELIVERER], settings.case_poll_seconds, client_for)
+            task = asyncio.create_task(poller.run())
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for client in clients.values():
+            await client.close()
+
     async def stop_messengers(app: web.Application) -> None:
         for adapter in app[ADAPTERS].values():
             await adapter.stop()
@@ -129,6 +155,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
 
     app.on_startup.append(publish_content)
     app.on_startup.append(start_messengers)
+    app.cleanup_ctx.append(case_poller)
     app.on_cleanup.append(stop_messengers)
     app.on_cleanup.append(close)
     app.router.add_get("/health", health)

@@ -22,3 +22,5 @@ class GatewaySettings(BaseSettings):
     public_url: str = ""
     # Bearer token of the operators' announcement API (empty: the API is off).
     hamyar_admin_token: str = ""
+    # How often agencies without callbacks are asked about watched cases (0: never).
+    case_poll_seconds: float = 300

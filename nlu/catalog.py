@@ -51,6 +51,7 @@ class Agency:
     synonyms: tuple[str, ...] = ()
     services: tuple[Service, ...] = ()
     callback_secret: str = ""
+    case_updates: str = "callback"
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def parse_catalog(data: dict, env: Mapping[str, str]) -> Catalog:
             synonyms=tuple(raw.get("synonyms", ())),
             services=services,
             callback_secret=expand_env(str(raw.get("callback_secret", "")), env),
+            case_updates=str(raw.get("case_updates", "callback")),
         )
         agencies.append(agency)
         for service in services:

@@ -230,6 +230,21 @@ async def set_mode(request: web.Request) -> web.Response:
     return web.json_response({"target": target, "mode": mode})
 
 
+async def set_case(request: web.Request) -> web.Response:
+    """Sandbox only: move a case on, as an agency clerk would (for demos and the poller's tests)."""
+    state: SandboxState = request.app["state"]
+    if state.control_token and not hmac.compare_digest(request.headers.get("X-Sandbox-Control", "").encode(), state.control_token.encode()):
+        return _error(401, "unauthorised")
+    try:
+        body: dict[str, Any] = await request.json()
+        record = state.cases[str(body["agency"])][str(body["tracking_code"])]
+    except (ValueError, KeyError, TypeError):
+        return _error(404, "unknown_case")
+    record.update({k: str(body[k]) for k in ("status", "status_text") if k in body})
+    record["last_update"] = datetime.now(TEHRAN).replace(microsecond=0).isoformat()
+    return web.json_response({"tracking_code": record["tracking_code"], "status": record["status"]})
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -254,6 +269,7 @@ def create_app(catalog: Optional[Catalog] = None, data_dir: Path = DATA_DIR, con
     app.router.add_post("/sms/v1/messages", send_sms)
     app.router.add_get("/sms/v1/outbox", outbox)
     app.router.add_post("/_control/mode", set_mode)
+    app.router.add_post("/_control/case", set_case)
     return app
 
 

@@ -158,6 +158,7 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
         "SSE_KEEPALIVE_SECONDS": "1",
         "GENERIC_EITAA_CALLBACK_URL": callbacks.url,
         # The same receiver stands in for Eitaa's send-only API.
+        "CASE_POLL_SECONDS": "1",
         "EITAA_TOKEN": "eitaa-token",
         "EITAA_ANNOUNCE_CHAT": "hamyar_news",
         "EITAA_BASE_URL": callbacks.url.rsplit("/", 1)[0] + "/eitaa",

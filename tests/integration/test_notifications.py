@@ -65,3 +65,16 @@ async def test_announcement_reaches_subscribers_and_channels(chat, stack, callba
     from urllib.parse import parse_qs
 
     assert eitaa and parse_qs(eitaa[0][1].decode()) == {"chat_id": ["hamyar_news"], "text": [text]}
+
+
+async def test_a_polled_agency_change_reaches_the_subscriber(chat, stack):
+    police_case = "914050820398756"  # Maryam's clearance certificate, at an agency that is polled
+    await look_up_verified(chat, {**MARYAM, "code": police_case})
+    await chat.click("خبرم کن")
+    assert "کد ملی شما تا سه ماه" in chat.text()
+    async with aiohttp.ClientSession() as session:
+        body = {"agency": "police", "tracking_code": police_case, "status": "approved", "status_text": "گواهی صادر شد"}
+        async with session.post(f"{stack.sandbox}/_control/case", json=body, headers={"X-Sandbox-Control": stack.tokens["SANDBOX_CONTROL_TOKEN"]}) as r:
+            assert r.status == 200
+    pushed = await chat._events(1)  # the poller asks every second in the test stack
+    assert "گواهی صادر شد" in pushed[0]["text"]

@@ -89,5 +89,5 @@ async def test_openapi_describes_every_route(sandbox):
             spec = yaml.safe_load(await response.text())
     assert set(spec["paths"]) == {
         "/{agency}/v1/services/{service}/status", "/{agency}/v1/cases/{tracking_code}", "/{agency}/v1/complaints",
-        "/identity/v1/match", "/sms/v1/messages", "/sms/v1/outbox", "/_control/mode",
+        "/identity/v1/match", "/sms/v1/messages", "/sms/v1/outbox", "/_control/mode", "/_control/case",
     }
