@@ -43,6 +43,13 @@ class Deduplicator:
         value = await self._redis.get(_key(conversation_id, message_id))
         return value[len(_DONE):] if value and value.startswith(_DONE) else None
 
+    async def delivered(self, conversation_id: str, message_id: str) -> None:
+        """The replies reached the citizen (a channel that sends after answering marks this)."""
+        await self._redis.set(_key(conversation_id, message_id) + ":sent", "1", ex=DONE_TTL)
+
+    async def was_delivered(self, conversation_id: str, message_id: str) -> bool:
+        return bool(await self._redis.exists(_key(conversation_id, message_id) + ":sent"))
+
     async def release(self, conversation_id: str, message_id: str) -> None:
         """The turn failed: let the same message be tried again."""
         await self._redis.delete(_key(conversation_id, message_id))

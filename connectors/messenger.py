@@ -174,18 +174,22 @@ class MessengerAdapter:
                 fields["text"] = text
         else:
             fields["kind"] = "unsupported"
-        inbound = self._inbound(update, **fields)
-        replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
-        if not await self.send(inbound.chat_id, replies or [], inbound.conversation_id):
-            raise DeliveryFailed(self.profile.name)
+        await self._answer(self._inbound(update, **fields))
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         await query.answer()
-        inbound = self._inbound(update, message_id=f"cb-{query.id}", button_id=(query.data or "")[:64])
+        await self._answer(self._inbound(update, message_id=f"cb-{query.id}", button_id=(query.data or "")[:64]))
+
+    async def _answer(self, inbound: InboundMessage) -> None:
+        """Route, then send; a retry of a handled message resends replies that never arrived."""
         replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
-        if not await self.send(inbound.chat_id, replies or [], inbound.conversation_id):
+        if replies is None:
+            replies = await self._router.undelivered(inbound)
+        if not await self.send(inbound.chat_id, replies, inbound.conversation_id):
             raise DeliveryFailed(self.profile.name)
+        if replies:
+            await self._router.delivered(inbound)
 
     def _markup(self, message: OutboundMessage):
         keyboard = self._replies.buttons("messenger_keyboard")

@@ -79,6 +79,17 @@ class Router:
         await self.dedup.done(conversation, message.message_id, json.dumps([r.model_dump() for r in replies], ensure_ascii=False))
         return replies
 
+    async def undelivered(self, message: InboundMessage) -> list[OutboundMessage]:
+        """For a retried message that was handled but whose replies never reached the citizen."""
+        conversation = message.conversation_id
+        stored = await self.dedup.result(conversation, message.message_id)
+        if stored is None or await self.dedup.was_delivered(conversation, message.message_id):
+            return []
+        return [OutboundMessage.model_validate(r) for r in json.loads(stored)]
+
+    async def delivered(self, message: InboundMessage) -> None:
+        await self.dedup.delivered(message.conversation_id, message.message_id)
+
     async def _turn(self, message: InboundMessage, text_limit: int) -> list[OutboundMessage]:
         conversation = message.conversation_id
         if message.kind == "unsupported":

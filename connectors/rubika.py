@@ -137,7 +137,13 @@ class RubikaAdapter:
             fields["kind"] = "unsupported"
         inbound = InboundMessage(channel=CHANNEL, chat_id=update["chat_id"], user_id=update["user_id"], **fields)
         replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
-        return await self.send(inbound.chat_id, replies or [], inbound.conversation_id)
+        if replies is None:
+            replies = await self._router.undelivered(inbound)
+        if not await self.send(inbound.chat_id, replies, inbound.conversation_id):
+            return False
+        if replies:
+            await self._router.delivered(inbound)
+        return True
 
     def _keypads(self, message: OutboundMessage) -> dict:
         if message.buttons:

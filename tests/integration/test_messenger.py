@@ -116,6 +116,20 @@ async def test_rate_limit_and_send_failures_are_retried(messenger):
     assert fake.calls.count("sendMessage") >= len(sent) + 2
 
 
+async def test_replies_that_could_not_be_sent_go_out_on_the_retry(messenger):
+    name, fake, url = messenger
+    update = message_update(chat(), "سلام")
+    for _ in range(4):  # every attempt of the first send fails
+        fake.fail_next("sendMessage", 502)
+    assert await deliver(url, name, update) == 500  # the messenger will retry
+    assert fake.sent == []
+    assert await deliver(url, name, update) == 200
+    sent = await fake.wait_for_sent(2)
+    assert "نگه می‌دارد" in sent[0]["text"]
+    assert await deliver(url, name, update) == 200  # delivered now: a third copy sends nothing
+    assert len(fake.sent) == len(sent)
+
+
 async def test_own_contact_is_trusted_and_photos_get_a_kind_answer(messenger):
     name, fake, url = messenger
     chat_id = chat()
