@@ -107,8 +107,10 @@ class FakeBotApi:
     async def _sendMessage(self, params: dict) -> dict:  # noqa: N802
         self.sent.append(params)
         self._sent_event.set()
-        chat_id = int(params["chat_id"])
-        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}, "text": params.get("text", "")}
+        chat = params["chat_id"]
+        kind = "channel" if isinstance(chat, str) and chat.startswith("@") else "private"
+        chat_id = -1001234567890 if kind == "channel" else int(chat)
+        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": {"id": chat_id, "type": kind}, "text": params.get("text", "")}
 
     async def _answerCallbackQuery(self, params: dict) -> bool:  # noqa: N802
         return True

@@ -16,6 +16,7 @@ from tests.fakes.bot_api import FakeBotApi
 
 pytestmark = pytest.mark.integration
 SECRET = "s" * 24
+ADMIN = "admin-" + "a" * 20
 _ids = itertools.count(int(time.time()) % 100000 * 100)
 
 
@@ -30,12 +31,13 @@ async def messenger(stack, tmp_path, monkeypatch, request):
     channels = tmp_path / "channels.yml"
     channels.write_text(
         f"messengers:\n  - name: {name}\n    token: '123:ABC'\n    base_url: {base}/bot\n    base_file_url: {base}/file/bot\n"
-        f"    mode: {mode}\n    webhook_secret: {SECRET}\n    secret_header: {'true' if name == 'telegram' else 'false'}\n",
+        f"    mode: {mode}\n    webhook_secret: {SECRET}\n    secret_header: {'true' if name == 'telegram' else 'false'}\n"
+        f"announcement_channels:\n  - via: {name}\n    chat_id: '@hamyar_news'\n",
         encoding="utf-8",
     )
     monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
     settings = GatewaySettings(rasa_channel_token=stack.tokens["RASA_CHANNEL_TOKEN"], rasa_url=stack.rasa, redis_url=stack.redis_url,
-                               publish_content_on_start=False, public_url="https://hamyar.example")
+                               publish_content_on_start=False, public_url="https://hamyar.example", hamyar_admin_token=ADMIN)
     gateway = TestServer(create_app(settings), host="127.0.0.1")
     await gateway.start_server()
     yield name, fake, str(gateway.make_url("")).rstrip("/")
@@ -175,3 +177,30 @@ async def test_polling_mode(messenger):
     fake.push_update(message_update(chat(), "میخوام با اپراتور حرف بزنم"))
     sent = await fake.wait_for_sent(2)  # the privacy notice, then the answer
     assert any("تماس بگیرید" in m["text"] for m in sent)
+
+
+async def test_announcement_to_a_messenger_channel(messenger):
+    name, fake, url = messenger
+    text = "سامانه گواهینامه امشب از ساعت ۲۲ تا ۲۴ در دسترس نیست."
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{url}/admin/announcements", json={"text": text, "subscribers": False},
+                                headers={"Authorization": f"Bearer {ADMIN}"}) as response:
+            assert response.status == 200
+            assert await response.json() == {"subscribers": {"sent": 0, "failed": 0}, "channels": [{"via": name, "ok": True}]}
+    assert [m["chat_id"] for m in fake.sent if m["text"] == text] == ["@hamyar_news"]
+
+
+async def test_announcement_command_line(messenger):
+    import asyncio
+    import os
+    import sys
+
+    name, fake, url = messenger
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "notifications.announcements", "اطلاعیه آزمایشی", "--no-subscribers", "--gateway", url,
+        env={**os.environ, "HAMYAR_ADMIN_TOKEN": ADMIN}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert '"ok": true' in out.decode()
+    assert any(m["text"] == "اطلاعیه آزمایشی" for m in fake.sent)
