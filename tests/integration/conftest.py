@@ -194,6 +194,23 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
             process.kill()
 
 
+async def close_within(server, seconds: float = 30) -> None:
+    """Stop an in-process test server, failing (with every task's stack) rather than hanging.
+
+    Closing the gateway straight from a fixture's teardown was seen to hang once in a while
+    when the whole suite ran; run in its own task with a deadline it closes.
+    """
+    import io
+
+    try:
+        await asyncio.wait_for(server.close(), seconds)
+    except asyncio.TimeoutError:
+        stacks = io.StringIO()
+        for task in asyncio.all_tasks():
+            task.print_stack(file=stacks)
+        raise AssertionError(f"server did not close within {seconds} s:\n{stacks.getvalue()[-6000:]}") from None
+
+
 class Chat:
     """A citizen in the web chat: a cookie session, messages posted, replies read from the stream."""
 

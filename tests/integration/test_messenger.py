@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
 from connectors.settings import GatewaySettings
+from tests.integration.conftest import close_within
 from tests.fakes.bot_api import FakeBotApi
 
 pytestmark = pytest.mark.integration
@@ -41,8 +42,8 @@ async def messenger(stack, tmp_path, monkeypatch, request):
     gateway = TestServer(create_app(settings), host="127.0.0.1")
     await gateway.start_server()
     yield name, fake, str(gateway.make_url("")).rstrip("/")
-    await gateway.close()
-    await api.close()
+    await close_within(gateway)
+    await close_within(api)
 
 
 def message_update(chat_id: int, text: str | None = None, user_id: int | None = None, **extra) -> dict:
@@ -193,14 +194,15 @@ async def test_announcement_to_a_messenger_channel(messenger):
 async def test_announcement_command_line(messenger):
     import asyncio
     import os
+    import subprocess
     import sys
 
     name, fake, url = messenger
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "notifications.announcements", "اطلاعیه آزمایشی", "--no-subscribers", "--gateway", url,
-        env={**os.environ, "HAMYAR_ADMIN_TOKEN": ADMIN}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    command = [sys.executable, "-m", "notifications.announcements", "اطلاعیه آزمایشی", "--no-subscribers", "--gateway", url]
+    # A plain subprocess in a worker thread: the gateway under test keeps running on this loop.
+    result = await asyncio.to_thread(
+        subprocess.run, command, env={**os.environ, "HAMYAR_ADMIN_TOKEN": ADMIN}, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
     )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, err.decode()
-    assert '"ok": true' in out.decode()
+    assert result.returncode == 0, result.stderr
+    assert '"ok": true' in result.stdout
     assert any(m["text"] == "اطلاعیه آزمایشی" for m in fake.sent)

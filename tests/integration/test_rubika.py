@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
 from connectors.settings import GatewaySettings
+from tests.integration.conftest import close_within
 from tests.fakes.rubika_api import FakeRubikaApi
 
 pytestmark = pytest.mark.integration
@@ -31,8 +32,8 @@ async def rubika(stack, tmp_path, monkeypatch):
     gateway = TestServer(create_app(settings), host="127.0.0.1")
     await gateway.start_server()
     yield fake, str(gateway.make_url("")).rstrip("/")
-    await gateway.close()
-    await api.close()
+    await close_within(gateway)
+    await close_within(api)
 
 
 def new_message(chat_id: str, text: str | None = None, button_id: str | None = None) -> dict:
