@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from aiohttp import web
+
 from connectors.generic import CallbackSender, GenericSource, render
 from connectors.models import OutboundMessage
 from connectors.outbox import Outbox
@@ -19,6 +21,10 @@ logger = logging.getLogger("gateway.delivery")
 
 class Adapter(Protocol):
     async def send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool: ...
+
+
+# The channel adapters of a gateway app, by channel name (telegram, bale, splus, rubika).
+ADAPTERS: web.AppKey[dict] = web.AppKey("channel_adapters", dict)
 
 
 class Deliverer:

@@ -14,7 +14,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 from connectors import generic, messenger, rubika
 from connectors import web as webchat
 from actions.agency.client import AgencyClient
-from connectors.delivery import Deliverer
+from connectors.delivery import ADAPTERS, Deliverer
 from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
 from connectors.rasa_client import RasaClient
@@ -29,7 +29,6 @@ from notifications.poller import CasePoller
 from notifications.store import SubscriptionStore
 
 logger = logging.getLogger("gateway")
-ADAPTERS: web.AppKey[dict] = web.AppKey("messenger_adapters", dict)
 MAX_UPDATE = 1024 * 1024
 
 

@@ -11,28 +11,26 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
 import aiohttp
-import yaml
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from connectors.channel_config import read_channels
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.numbered import NumberedOptions, numbered_text
 from connectors.router import Router, tag
-from connectors.signing import signed_headers, verify
+from connectors.signing import read_signed, signed_headers
 from connectors.web import ROUTER
 from content.replies import Replies
 from nlu.catalog import expand_env
 from nlu.identifiers import normalize_phone
 
 logger = logging.getLogger("gateway.generic")
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "channels.yml"
 MAX_BODY = 16 * 1024
 
 
@@ -46,8 +44,7 @@ class GenericSource:
 
 def load_sources(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> dict[str, GenericSource]:
     """The enabled sources (those with a secret) of config/channels.yml."""
-    env = os.environ if env is None else env
-    data = yaml.safe_load(Path(path or env.get("HAMYAR_CHANNELS", DEFAULT_PATH)).read_text(encoding="utf-8")) or {}
+    data, env = read_channels(path, env)
     sources = {}
     for raw in data.get("generic", []):
         source = GenericSource(
@@ -135,19 +132,9 @@ async def receive(request: web.Request) -> web.Response:
     source = request.app[SOURCES].get(request.match_info["source"])
     if source is None:
         return web.json_response({"error": "unknown_source"}, status=404)
-    if (request.content_length or 0) > MAX_BODY:
-        return web.json_response({"error": "too_large"}, status=413)
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        return web.json_response({"error": "too_large"}, status=413)
-    problem = verify(source.secret, request.headers.get("X-Hamyar-Timestamp", ""), request.headers.get("X-Hamyar-Signature", ""), raw)
-    if problem:
-        logger.warning("generic webhook refused source=%s reason=%s", source.name, problem)
-        return web.json_response({"error": problem}, status=401)
-    try:
-        body = GenericBody.model_validate_json(raw)
-    except ValidationError:
-        return web.json_response({"error": "malformed"}, status=400)
+    body = await read_signed(request, source.secret, GenericBody, MAX_BODY, f"generic:{source.name}")
+    if isinstance(body, web.Response):
+        return body
 
     router: Router = request.app[ROUTER]
     numbered = request.app[NUMBERED]

@@ -8,15 +8,12 @@ the messenger retry it; the router drops the retry if the first attempt did fini
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
-import yaml
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -28,6 +25,7 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from connectors.channel_config import read_channels
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.ratelimit import ChatRateLimiter
 from connectors.router import Router, tag
@@ -36,7 +34,6 @@ from nlu.catalog import expand_env
 from nlu.identifiers import normalize_phone
 
 logger = logging.getLogger("gateway.messenger")
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "channels.yml"
 TEXT_LIMIT = 4096
 _DEEP_LINK = re.compile(r"^(guide|case|status)(?:-([a-z0-9\-]{1,60}))?$")
 
@@ -54,8 +51,7 @@ class MessengerProfile:
 
 def load_profiles(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> list[MessengerProfile]:
     """The messengers of config/channels.yml that have a token."""
-    env = os.environ if env is None else env
-    data = yaml.safe_load(Path(path or env.get("HAMYAR_CHANNELS", DEFAULT_PATH)).read_text(encoding="utf-8")) or {}
+    data, env = read_channels(path, env)
     profiles = []
     for raw in data.get("messengers", []):
         values = {k: expand_env(str(v), env) if isinstance(v, str) else v for k, v in raw.items()}

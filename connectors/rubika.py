@@ -6,24 +6,22 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import aiohttp
-import yaml
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from connectors.channel_config import read_channels
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.router import Router, tag
 from content.replies import Replies
 from nlu.catalog import expand_env
 
 logger = logging.getLogger("gateway.rubika")
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "channels.yml"
 TEXT_LIMIT = 4000
 CHANNEL = "rubika"
 
@@ -36,8 +34,7 @@ class RubikaProfile:
 
 
 def load_profile(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> Optional[RubikaProfile]:
-    env = os.environ if env is None else env
-    data = yaml.safe_load(Path(path or env.get("HAMYAR_CHANNELS", DEFAULT_PATH)).read_text(encoding="utf-8")) or {}
+    data, env = read_channels(path, env)
     raw = data.get("rubika") or {}
     token = expand_env(str(raw.get("token", "")), env)
     if not token:

@@ -31,3 +31,24 @@ def verify(secret: str, timestamp: str, signature: str, body: bytes, now: Option
     if not hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.encode()):
         return "bad_signature"
     return None
+
+
+async def read_signed(request, secret: str, model, max_body: int, log_name: str):
+    """The request's JSON as ``model`` if it is signed with ``secret``, fresh and small enough;
+    otherwise the error response to send. (aiohttp request; pydantic model class.)"""
+    from aiohttp import web
+    from pydantic import ValidationError
+
+    raw = await request.content.read(max_body + 1)
+    if len(raw) > max_body or (request.content_length or 0) > max_body:
+        return web.json_response({"error": "too_large"}, status=413)
+    problem = verify(secret, request.headers.get("X-Hamyar-Timestamp", ""), request.headers.get("X-Hamyar-Signature", ""), raw)
+    if problem:
+        import logging
+
+        logging.getLogger("gateway.signing").warning("signed request refused from=%s reason=%s", log_name, problem)
+        return web.json_response({"error": problem}, status=401)
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError:
+        return web.json_response({"error": "malformed"}, status=400)

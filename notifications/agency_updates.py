@@ -6,10 +6,10 @@ import logging
 from typing import Optional
 
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from connectors.delivery import Deliverer
-from connectors.signing import verify
+from connectors.signing import read_signed
 from nlu.catalog import CatalogFile
 from nlu.persian import persian_digits
 from notifications.store import SubscriptionStore
@@ -31,17 +31,9 @@ async def case_updates(request: web.Request) -> web.Response:
     agency = request.app[CATALOG].get().agency(request.match_info["agency"])
     if agency is None or not agency.callback_secret:
         return web.json_response({"error": "unknown_agency"}, status=404)
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        return web.json_response({"error": "too_large"}, status=413)
-    problem = verify(agency.callback_secret, request.headers.get("X-Hamyar-Timestamp", ""), request.headers.get("X-Hamyar-Signature", ""), raw)
-    if problem:
-        logger.warning("agency callback refused agency=%s reason=%s", agency.id, problem)
-        return web.json_response({"error": problem}, status=401)
-    try:
-        change = CaseChange.model_validate_json(raw)
-    except ValidationError:
-        return web.json_response({"error": "malformed"}, status=400)
+    change = await read_signed(request, agency.callback_secret, CaseChange, MAX_BODY, f"agency:{agency.id}")
+    if isinstance(change, web.Response):
+        return change
     if not agency.tracking_code.fullmatch(change.tracking_code):
         return web.json_response({"error": "not_this_agency"}, status=422)
     deliverer = request.app[DELIVERER]

@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 import aiohttp
-import yaml
 from aiohttp import web
 from aiolimiter import AsyncLimiter
 from pydantic import BaseModel, Field, ValidationError
 
+from connectors.channel_config import read_channels
+from connectors.delivery import ADAPTERS
 from connectors.models import OutboundMessage
 from nlu.catalog import expand_env
 from notifications.agency_updates import DELIVERER, SUBSCRIPTIONS
 
 logger = logging.getLogger("notifications")
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "channels.yml"
 ADMIN_TOKEN: web.AppKey[str] = web.AppKey("admin_token", str)
 CHANNELS: web.AppKey[list] = web.AppKey("announcement_channels", list)
 
@@ -43,8 +43,7 @@ class AnnouncementChannel:
 
 
 def load_channels(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> list[AnnouncementChannel]:
-    env = os.environ if env is None else env
-    data = yaml.safe_load(Path(path or env.get("HAMYAR_CHANNELS", DEFAULT_PATH)).read_text(encoding="utf-8")) or {}
+    data, env = read_channels(path, env)
     channels = []
     for raw in data.get("announcement_channels", []):
         values = {k: expand_env(str(v), env) for k, v in raw.items()}
@@ -80,8 +79,6 @@ async def announce(app: web.Application, announcement: Announcement, rate_per_se
                 ok = await deliverer.send(conversation, [OutboundMessage(text=announcement.text)])
             report["subscribers"]["sent" if ok else "failed"] += 1
     if announcement.channels:
-        from connectors.gateway import ADAPTERS
-
         for channel in app[CHANNELS]:
             async with limiter:
                 if channel.via == "eitaa":

@@ -215,9 +215,14 @@ async def outbox(request: web.Request, state: SandboxState, target: str) -> web.
     return web.json_response({"messages": [m for m in state.outbox if m["to"] == to]})
 
 
+def _control_allowed(request: web.Request) -> bool:
+    token = request.app["state"].control_token
+    return not token or hmac.compare_digest(request.headers.get("X-Sandbox-Control", "").encode(), token.encode())
+
+
 async def set_mode(request: web.Request) -> web.Response:
     state: SandboxState = request.app["state"]
-    if state.control_token and not hmac.compare_digest(request.headers.get("X-Sandbox-Control", "").encode(), state.control_token.encode()):
+    if not _control_allowed(request):
         return _error(401, "unauthorised")
     try:
         body: dict[str, Any] = await request.json()
@@ -233,7 +238,7 @@ async def set_mode(request: web.Request) -> web.Response:
 async def set_case(request: web.Request) -> web.Response:
     """Sandbox only: move a case on, as an agency clerk would (for demos and the poller's tests)."""
     state: SandboxState = request.app["state"]
-    if state.control_token and not hmac.compare_digest(request.headers.get("X-Sandbox-Control", "").encode(), state.control_token.encode()):
+    if not _control_allowed(request):
         return _error(401, "unauthorised")
     try:
         body: dict[str, Any] = await request.json()
