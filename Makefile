@@ -1,5 +1,5 @@
 # The two commands of the README, and a few for developers.
-.PHONY: run test bench-nlu lock validate
+.PHONY: run test bench-nlu bench-normaliser lock validate
 
 run:
 	@bash scripts/run.sh
@@ -9,6 +9,12 @@ test:
 
 validate:
 	@bash scripts/validate.sh
+
+bench-nlu:
+	@bash scripts/bench_nlu.sh
+
+bench-normaliser:
+	@bash scripts/bench_normaliser.sh
 
 lock:
 	.venvs/app/bin/pip install -q -r requirements/app.in && .venvs/app/bin/pip freeze | grep -v '^-e' > requirements/app.lock
