@@ -474,7 +474,12 @@ def run_own(config: Path, folds: int, seed: int, out: Path, work: Path) -> dict[
         perturbed = parsed[name]
         accuracy = pct(accuracy_score([p.gold for p in perturbed], [p.intent for p in perturbed]))
         changed = sum(a != b for (a, _), (b, _) in zip(clean, sets[name]))
-        robustness[name] = {"accuracy": accuracy, "drop": round(clean_accuracy - accuracy, 2), "changed": changed}
+        broken = [
+            {"text": b.text, "clean": a.text, "gold": a.gold, "predicted": b.intent}
+            for a, b in zip(predictions, perturbed)
+            if a.intent == a.gold and b.intent != b.gold
+        ]
+        robustness[name] = {"accuracy": accuracy, "drop": round(clean_accuracy - accuracy, 2), "changed": changed, "broken": broken}
     examples = {name: next(([a, b] for (a, _), (b, _) in zip(clean, sets[name]) if a != b), None) for name in robustness}
     result["robustness"] = {"seed": seed, "clean_accuracy": clean_accuracy, "perturbations": robustness, "examples": examples}
 
@@ -626,6 +631,12 @@ def write_report(results: Mapping[str, Any], path: Path) -> None:
         [name, f"{s['accuracy']:.2f}", f"{s['drop']:+.2f}", s["changed"], " → ".join(robustness["examples"][name] or ["—"])]
         for name, s in robustness["perturbations"].items()
     ]) + [""]
+    broken = [(name, b) for name, s in robustness["perturbations"].items() if name != "combined" for b in s["broken"]]
+    if broken:
+        lines += ["Messages right when clean and wrong once rewritten:", ""]
+        lines += _table(("perturbation", "rewritten", "clean", "gold", "predicted"), [
+            [name, b["text"], b["clean"], b["gold"], b["predicted"]] for name, b in broken
+        ]) + [""]
 
     oos = own["out_of_scope"]
     lines += ["## d. Out of scope", "",

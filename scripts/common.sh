@@ -61,7 +61,8 @@ ensure_debian() {
   local missing=()
   for pair in "$@"; do
     local command="${pair%%:*}" package="${pair#*:}"
-    command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+    if [[ "$command" == /* ]]; then [ -e "$command" ] || missing+=("$package")  # a file the package installs
+    else command -v "$command" >/dev/null 2>&1 || missing+=("$package"); fi
   done
   [ ${#missing[@]} -eq 0 ] && return
   say "Installing Debian packages: ${missing[*]}"

@@ -3,7 +3,7 @@
 # The integration tests train the model once per session and start every process themselves.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
-ensure_debian redis-server:redis-server chromium:chromium fc-list:fontconfig
+ensure_debian redis-server:redis-server chromium:chromium fc-list:fontconfig /usr/share/hunspell/fa_IR.dic:myspell-fa
 ensure_environments
 export HAMYAR_RASA_BIN="$RASA_BIN" HAMYAR_CHROMIUM="${HAMYAR_CHROMIUM:-$(command -v chromium)}"
 exec "$APP_PY" -m pytest "$@"

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ["config.yml", "bot/domain.yml", "bot/data", "nlu/data", "nlu/components", "nlu/persian.py", "requirements/rasa.lock"]
+INPUTS = ["config.yml", "bot/domain.yml", "bot/data", "nlu/data", "nlu/components", "nlu/persian.py", "nlu/spelling.py", "requirements/rasa.lock"]
 
 
 def fingerprint(root: Path = ROOT) -> str:

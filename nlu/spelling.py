@@ -1,0 +1,203 @@
+"""Reading a misspelt or Latin-script (Finglish) word as the training vocabulary's word.
+
+Plain Python with no dependencies, so both environments can use and test it. The NLU component
+``nlu.components.speller`` builds a ``Speller`` from the training data's words and asks it about
+every word it has not seen; known words are never changed.
+
+- A Persian word one edit away (a letter dropped, added, changed, or two swapped) from known
+  words becomes the most frequent of them: «پرودنه» -> «پرونده». A real word of Persian that the
+  training data lacks is not a typo and stays as it is: «سهام» (shares) is not «سلام». Real words
+  come from a Persian word list (Debian's hunspell dictionary, fully inflected); only those one
+  edit from a training word are kept, since only they could be mistaken.
+- A Latin word is read by its consonants, the way people write Persian in Latin letters:
+  «parvandam» and «پرونده‌ام» share the skeleton p-r-n-d-m. Among known words with that skeleton
+  the one closest to a letter-by-letter reading of the vowels wins, then the most frequent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+ZWNJ = "\u200c"
+PERSIAN_LETTERS = "آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیئء"
+_PERSIAN_WORD = re.compile(f"[{PERSIAN_LETTERS}{ZWNJ}]+")
+_LATIN_WORD = re.compile(r"[a-z']+")
+
+# Persian letters by the sound a Latin writer gives them. Letters that are vowels as often as
+# consonants (ا و ی ع and the hamzas) are left out of the skeleton, and so are Latin vowels, v,
+# w and y: «وضعیت» and «vaziat» both read z-t.
+_PERSIAN_SOUND = {
+    "ب": "b", "پ": "p", "ت": "t", "ط": "t", "ث": "s", "س": "s", "ص": "s", "ج": "j", "چ": "c",
+    "ح": "h", "ه": "h", "خ": "x", "د": "d", "ذ": "z", "ز": "z", "ض": "z", "ظ": "z", "ر": "r",
+    "ژ": "Z", "ش": "S", "غ": "q", "ق": "q", "ف": "f", "ک": "k", "گ": "g", "ل": "l", "م": "m",
+    "ن": "n",
+}  # fmt: skip
+_LATIN_DIGRAPHS = {"kh": "x", "sh": "S", "ch": "c", "zh": "Z", "gh": "q", "ph": "f"}
+_LATIN_SOUND = {
+    "b": "b", "p": "p", "t": "t", "s": "s", "j": "j", "h": "h", "x": "x", "d": "d", "z": "z",
+    "r": "r", "q": "q", "f": "f", "k": "k", "c": "k", "g": "g", "l": "l", "m": "m", "n": "n",
+}  # fmt: skip
+# A letter-by-letter Persian spelling of a Latin word, vowels included, to rank candidates.
+_LATIN_SPELLING = [
+    ("kh", "خ"), ("sh", "ش"), ("ch", "چ"), ("zh", "ژ"), ("gh", "ق"), ("ph", "ف"), ("oo", "و"),
+    ("ou", "و"), ("ee", "ی"), ("aa", "ا"), ("ei", "ی"), ("b", "ب"), ("p", "پ"), ("t", "ت"),
+    ("s", "س"), ("j", "ج"), ("h", "ه"), ("x", "خ"), ("d", "د"), ("z", "ز"), ("r", "ر"), ("q", "ق"),
+    ("f", "ف"), ("k", "ک"), ("c", "ک"), ("g", "گ"), ("l", "ل"), ("m", "م"), ("n", "ن"), ("v", "و"),
+    ("w", "و"), ("y", "ی"), ("a", "ا"), ("i", "ی"), ("o", "و"), ("u", "و"), ("e", ""), ("'", ""),
+]  # fmt: skip
+
+
+def persian_skeletons(word: str) -> set[str]:
+    """The consonant skeletons a Persian word may be written with in Latin letters.
+
+    A final «ه» is usually the vowel e («پرونده», parvande) but sometimes h («راه», rah), so a
+    word ending in it, or a part before a half-space ending in it, has both skeletons.
+    """
+    skeletons = {""}
+    for part in word.split(ZWNJ):
+        body, final_h = (part[:-1], True) if part.endswith("ه") and len(part) > 1 else (part, False)
+        sounds = "".join(_PERSIAN_SOUND.get(ch, "") for ch in body)
+        endings = [sounds, sounds + "h"] if final_h else [sounds]
+        skeletons = {s + e for s in skeletons for e in endings}
+    return skeletons
+
+
+def latin_skeleton(word: str) -> str:
+    """The consonant skeleton of a Latin-script word: «darkhastam» -> d-r-x-s-t-m."""
+    out, i = [], 0
+    while i < len(word):
+        pair = word[i : i + 2]
+        if pair in _LATIN_DIGRAPHS:
+            out.append(_LATIN_DIGRAPHS[pair])
+            i += 2
+            continue
+        sound = _LATIN_SOUND.get(word[i], "")
+        if sound and not (out and out[-1] == sound and word[i - 1] == word[i]):  # «bb» is one b
+            out.append(sound)
+        i += 1
+    return "".join(out)
+
+
+def latin_spelling(word: str) -> str:
+    """A rough Persian spelling of a Latin word, vowels included: «salam» -> «سالام»."""
+    out, i = [], 0
+    while i < len(word):
+        for latin, persian in _LATIN_SPELLING:
+            if word.startswith(latin, i):
+                out.append(persian)
+                i += len(latin)
+                break
+        else:
+            i += 1
+    spelt = "".join(out)
+    return spelt + "ه" if word.endswith("e") else spelt
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent swaps counted as one edit."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def one_edit_away(word: str, alphabet: str = PERSIAN_LETTERS) -> set[str]:
+    """Every string one drop, swap, change or insertion away from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    drops = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    changes = {a + c + b[1:] for a, b in splits if b for c in alphabet}
+    inserts = {a + c + b for a, b in splits for c in alphabet}
+    return (drops | swaps | changes | inserts) - {word}
+
+
+@dataclass
+class Speller:
+    """Words of the training data with their counts, and the corrections drawn from them.
+
+    ``pairs``: adjacent word pairs seen in training, the context that tells a typo which makes a
+    real word («مرحله قلبی», stage of the heart) from that word used for itself («مرحله قبلی»).
+    ``min_length``: shorter unknown words are left alone (too many neighbours).
+    ``min_skeleton``: Latin words with fewer consonants are left alone («na» could be many words).
+    """
+
+    counts: Mapping[str, int]
+    protected: frozenset[str] = frozenset()  # real words near a known one, without half-spaces
+    pairs: frozenset[tuple[str, str]] = frozenset()
+    min_length: int = 3
+    min_skeleton: int = 2
+    _by_skeleton: dict[str, list[str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_skeleton = defaultdict(list)
+        for word in self.counts:
+            if _PERSIAN_WORD.fullmatch(word):
+                for skeleton in persian_skeletons(word):
+                    self._by_skeleton[skeleton].append(word)
+
+    @classmethod
+    def from_sentences(cls, sentences: Iterable[list[str]], lexicon: Iterable[str] = (), **options: int) -> "Speller":
+        """A speller of the sentences' words that leaves the real words of ``lexicon`` alone."""
+        counts: dict[str, int] = defaultdict(int)
+        pairs: set[tuple[str, str]] = set()
+        for words in sentences:
+            for word in words:
+                counts[word] += 1
+            pairs.update(zip(words, words[1:]))
+        real = {w.replace(ZWNJ, "") for w in lexicon}
+        near = {n.replace(ZWNJ, "") for w in counts if _PERSIAN_WORD.fullmatch(w) for n in one_edit_away(w)}
+        protected = frozenset(near & real - {w.replace(ZWNJ, "") for w in counts})
+        return cls(dict(counts), protected, frozenset(pairs), **options)
+
+    def correct_sentence(self, words: list[str]) -> list[str]:
+        """Each word read as the known word it stands for, given its neighbours."""
+        return [self.correct(w, words[i - 1] if i else None, words[i + 1] if i + 1 < len(words) else None) for i, w in enumerate(words)]
+
+    def correct(self, word: str, before: str | None = None, after: str | None = None) -> str:
+        """The known word ``word`` stands for, or ``word`` itself when there is none."""
+        if word in self.counts:
+            return word
+        lower = word.lower()
+        if lower in self.counts:
+            return lower
+        if len(lower) < self.min_length and not _LATIN_WORD.fullmatch(lower):
+            return word
+        if _LATIN_WORD.fullmatch(lower):
+            return self._nearest(lower, "abcdefghijklmnopqrstuvwxyz'") or self._from_latin(lower) or word
+        if not _PERSIAN_WORD.fullmatch(word):
+            return word
+        if word.replace(ZWNJ, "") not in self.protected:
+            return self._nearest(word, PERSIAN_LETTERS) or word
+        # A real word: changed only when the change makes a pair seen in training.
+        in_context = [
+            c
+            for c in one_edit_away(word)
+            if c in self.counts and ((before, c) in self.pairs or (c, after) in self.pairs)
+        ]
+        return max(in_context, key=lambda c: (self.counts[c], c)) if in_context else word
+
+    def _nearest(self, word: str, alphabet: str) -> str | None:
+        if len(word) < self.min_length:
+            return None
+        candidates = [c for c in one_edit_away(word, alphabet) if c in self.counts]
+        return max(candidates, key=lambda c: (self.counts[c], c)) if candidates else None
+
+    def _from_latin(self, word: str) -> str | None:
+        skeleton = latin_skeleton(word)
+        if len(skeleton) < self.min_skeleton:
+            return None
+        candidates = self._by_skeleton.get(skeleton)
+        if not candidates:
+            return None
+        spelt = latin_spelling(word)
+        return min(candidates, key=lambda c: (edit_distance(spelt, c.replace(ZWNJ, "")), -self.counts[c], c))

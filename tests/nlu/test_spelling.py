@@ -1,0 +1,95 @@
+import pytest
+
+from nlu.persian import normalize
+from nlu.spelling import Speller, edit_distance, latin_skeleton, latin_spelling, one_edit_away, persian_skeletons
+
+TRAINING = [
+    "سلام وقت بخیر",
+    "سلام همیار",
+    "سلام",
+    "پرونده من کجاست",
+    "وضعیت پرونده من چیه",
+    "مرحله قبلی رو بگو",
+    "برگرد مرحله قبلی",
+    "ممنون از راهنمایی",
+    "خداحافظ",
+    "mamnoon",
+    "merci",
+    "site bimeh ghat shode",
+    "شرایط بازنشستگی",
+    "درخواستم کجاست",
+]
+# Real words of Persian that are one edit from a training word but not in the training data.
+LEXICON = ["سهام", "قلبی", "سالم", "پیام", "کجا"]
+
+
+@pytest.fixture
+def speller() -> Speller:
+    return Speller.from_sentences([normalize(s).split() for s in TRAINING], LEXICON)
+
+
+def test_known_words_never_change(speller):
+    assert speller.correct_sentence(["سلام", "همیار"]) == ["سلام", "همیار"]
+    assert speller.correct("mamnoon") == "mamnoon"
+
+
+@pytest.mark.parametrize("typo, word", [("سلم", "سلام"), ("پرودنه", "پرونده"), ("خداحفظ", "خداحافظ"), ("پروندهه", "پرونده")])
+def test_a_persian_typo_becomes_the_known_word(speller, typo, word):
+    assert speller.correct(typo) == word
+
+
+def test_a_real_word_the_data_lacks_is_not_a_typo(speller):
+    # «سهام» (shares) is one edit from «سلام» but is a word of its own.
+    assert speller.correct_sentence(["قیمت", "سهام", "خودرو"]) == ["قیمت", "سهام", "خودرو"]
+
+
+def test_a_typo_that_makes_a_real_word_is_read_by_its_neighbours(speller):
+    assert speller.correct_sentence(["مرحله", "قلبی", "رو", "بگو"]) == ["مرحله", "قبلی", "رو", "بگو"]
+    assert speller.correct_sentence(["قلبی"]) == ["قلبی"]  # no context, no change
+
+
+@pytest.mark.parametrize(
+    "latin, word",
+    [
+        ("vaziat", "وضعیت"),
+        ("parvande", "پرونده"),
+        ("parvandeh", "پرونده"),
+        ("sharayet", "شرایط"),
+        ("bazneshastegi", "بازنشستگی"),
+        ("salam", "سلام"),
+        ("khodahafez", "خداحافظ"),
+        ("Ghabli", "قبلی"),
+    ],
+)
+def test_finglish_is_read_by_its_consonants(speller, latin, word):
+    assert speller.correct(latin) == word
+
+
+def test_a_latin_typo_becomes_the_known_latin_word(speller):
+    assert speller.correct("mamnon") == "mamnoon"
+    assert speller.correct("mrci") == "merci"
+
+
+@pytest.mark.parametrize("word", ["na", "ok", "hi", "ab", "12345", "تست۱", "x"])
+def test_short_or_unreadable_words_are_left_alone(speller, word):
+    assert speller.correct(word) == word
+
+
+def test_an_unrelated_word_is_left_alone(speller):
+    assert speller.correct("برنج") == "برنج"
+    assert speller.correct("football") == "football"
+
+
+def test_skeletons():
+    assert latin_skeleton("darkhastam") == "drxstm"
+    assert "drxstm" in persian_skeletons("درخواستم")
+    assert persian_skeletons("راه") == {"r", "rh"}  # rah or ra-e
+    assert latin_skeleton("kabbab") == "kbb"  # a doubled letter is one sound
+    assert latin_spelling("salam") == "سالام"
+
+
+def test_edit_distance_counts_a_swap_as_one():
+    assert edit_distance("درست", "دسرت") == 1
+    assert edit_distance("سلام", "سام") == 1
+    assert edit_distance("", "abc") == 3
+    assert "سام" in one_edit_away("سلام") and "سلام" not in one_edit_away("سلام")
