@@ -321,3 +321,31 @@ async def test_messages_without_a_session_are_refused(stack):
 async def test_repeat_without_history(chat):
     await chat.say("دوباره بگو")
     assert chat.text()
+
+
+async def test_a_topic_an_admin_has_just_added_is_answered(chat):
+    """Content is searched before a message is called out of scope: no retraining needed."""
+    import redis.asyncio as aioredis
+
+    from content.model import Article
+    from content.store import ARTICLES, ContentStore
+
+    question = "کارت سوخت المثنی چطوری بگیرم"
+    await chat.say(question)
+    assert "کارت سوخت المثنی" not in chat.text()
+
+    article = Article(
+        id="fuel-card-duplicate",
+        title="کارت سوخت المثنی",
+        kind="faq",
+        questions=["کارت سوخت المثنی چطور بگیرم", "کارت سوختم گم شده"],
+        steps=["برای کارت سوخت المثنی به دفتر پلیس +۱۰ بروید.", "کارت ملی همراه داشته باشید."],
+    )
+    redis = aioredis.from_url(chat.stack.redis_url, decode_responses=True)
+    try:
+        assert await ContentStore(redis).publish([article]) == 1
+        await chat.say(question)
+        assert "برای کارت سوخت المثنی به دفتر پلیس +۱۰ بروید." in chat.text()
+    finally:
+        await redis.hdel(ARTICLES, article.id)
+        await redis.aclose()
