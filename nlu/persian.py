@@ -45,6 +45,9 @@ _PUNCT_SPACED = set("?!,;")
 # half-space. The canonical form is joined, so all three spellings become one token.
 _PREFIX = re.compile(r"(?<![\w])(ن?می) (?=[\u0600-\u06ff])")
 _SUFFIX = re.compile(r"(?<=[\u0600-\u06ff]) (ها|های|هایی|هایم|هایت|هایش|هایمان|هایتان|هایشان|تر|ترین)(?![\w])")
+# «پرونده ام» is «پرونده‌ام» (my case) with a space for the half-space: after a final «ه» the
+# personal endings are written apart, and none of them is a word on its own.
+_ENCLITIC = re.compile(r"(?<=ه) (ام|ات|اش|ایم|اید|اند)(?![\w])")
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
@@ -73,14 +76,13 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
         if "A" <= ch <= "Z":
             ch = ch.lower()
         if ch.isalpha() and ch == run_char:
-            # «سلااام» -> «سلام»: a letter typed three or more times is one letter, and a
-            # doubled alef is never Persian. Digits never collapse (codes repeat digits).
+            # A letter typed three or more times is kept twice: «تغییییر» -> «تغییر» and
+            # «ممممنون» -> «ممنون» keep a real double letter, and the NLU's speller reads
+            # «سللام» as the known «سلام» (one letter too many is one edit). hazm collapses
+            # to one letter and so loses the real doubles. A doubled alef is never Persian:
+            # «سلااام» -> «سلام». Digits never collapse (codes repeat digits).
             run_len += 1
-            if ch == "\u0627":
-                continue
-            if run_len == 3:
-                out.pop()
-            if run_len >= 3:
+            if ch == "\u0627" or run_len >= 3:
                 continue
             out.append(ch)
             continue
@@ -102,7 +104,7 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 def _apply_joins(text: str, mapping: list[int]) -> tuple[str, list[int]]:
     """Remove the space in «می خواهم» and «پرونده ها», keeping the index map right."""
     removed: list[int] = []  # positions (in ``text``) of removed spaces
-    for pattern in (_PREFIX, _SUFFIX):
+    for pattern in (_PREFIX, _SUFFIX, _ENCLITIC):
         for match in pattern.finditer(text):
             space = match.end(1) if pattern is _PREFIX else match.start(1) - 1
             removed.append(space)

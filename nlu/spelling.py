@@ -189,8 +189,14 @@ class Speller:
     def _nearest(self, word: str, alphabet: str) -> str | None:
         if len(word) < self.min_length:
             return None
-        candidates = [c for c in one_edit_away(word, alphabet) if c in self.counts]
-        return max(candidates, key=lambda c: (self.counts[c], c)) if candidates else None
+        # The normaliser keeps a long run of one letter as two («سلللام» -> «سللام»), so a
+        # double that the known word lacks is undone first, free of charge, then one edit.
+        singles = {word[:i] + word[i + 1 :] for i in range(len(word) - 1) if word[i] == word[i + 1]}
+        for bases in ([], [word], singles):
+            candidates = [c for base in bases for c in one_edit_away(base, alphabet) if c in self.counts] if bases else [c for c in singles if c in self.counts]
+            if candidates:
+                return max(candidates, key=lambda c: (self.counts[c], c))
+        return None
 
     def _from_latin(self, word: str) -> str | None:
         skeleton = latin_skeleton(word)

@@ -33,7 +33,7 @@ def test_known_words_never_change(speller):
     assert speller.correct("mamnoon") == "mamnoon"
 
 
-@pytest.mark.parametrize("typo, word", [("سلم", "سلام"), ("پرودنه", "پرونده"), ("خداحفظ", "خداحافظ"), ("پروندهه", "پرونده")])
+@pytest.mark.parametrize("typo, word", [("سلم", "سلام"), (normalize("سلللللام"), "سلام"), ("پرودنه", "پرونده"), ("خداحفظ", "خداحافظ"), ("پروندهه", "پرونده")])
 def test_a_persian_typo_becomes_the_known_word(speller, typo, word):
     assert speller.correct(typo) == word
 
@@ -63,6 +63,10 @@ def test_a_typo_that_makes_a_real_word_is_read_by_its_neighbours(speller):
 )
 def test_finglish_is_read_by_its_consonants(speller, latin, word):
     assert speller.correct(latin) == word
+
+
+def test_a_doubled_letter_and_a_typo_in_one_word(speller):
+    assert speller.correct(normalize("پرووونه")) == "پرونده"  # «پروونه»: a double and a letter missing
 
 
 def test_a_latin_typo_becomes_the_known_latin_word(speller):

@@ -13,7 +13,7 @@ ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 
 
 def annotated_examples():
-    for path in (ROOT / "nlu" / "data" / "nlu.yml", ROOT / "nlu" / "heldout" / "nlu.yml"):
+    for path in (*sorted((ROOT / "nlu" / "data").glob("*.yml")), ROOT / "nlu" / "heldout" / "nlu.yml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for block in data["nlu"]:
             for line in block["examples"].splitlines():
