@@ -9,6 +9,24 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Where this differs from hazm's Normalizer (``make bench-normaliser`` lists every case):
+# - Digits become ASCII and ؟ ، ؛ « » become ? , ; ": identifiers, phone numbers and codes are
+#   matched by one set of patterns, and replies are written with Persian digits by
+#   ``persian_digits`` on the way out. hazm writes Persian digits and keeps Persian punctuation.
+# - Half-spaces are removed and «می خواهم», «پرونده ها», «پرونده ام» are joined into one word;
+#   hazm keeps or inserts a ZWNJ. A ZWNJ is invisible and typed inconsistently, so the joined
+#   form is the one spelling all three ways of writing a word reach. «ای» after a space is left
+#   apart: it is also a separate word (ezafe «خانه ای»/vocative «ای خدا»).
+# - Compounds after a space («ثبت نام») stay two words; hazm joins those in its word list.
+#   The word-bigram features see the pair, and no word list has to follow the catalogue.
+# - Latin letters are lowercased (Finglish is typed in any case); hazm keeps the case.
+# - ة ۀ أ إ ٱ and a hamza above become ه and ا, bidi controls, ZWJ and BOM are dropped: they
+#   change nothing a citizen means, and bidi marks could hide text from a reader of the logs.
+# - A doubled alef is one («یاالله» reads «یالله»); Persian never writes two.
+# - «+10» and «454-918» are kept whole (hazm's tokenizer spaces the symbols apart) so that
+#   «پلیس +۱۰» and a dashed national id are read as typed; ... stays three dots and «ghate?»
+#   keeps its question mark attached; the whitespace tokenizer drops the punctuation anyway.
+
 # Letters written with Arabic code points that Persian writes differently.
 _LETTERS = {
     "\u064a": "\u06cc",  # ي -> ی
