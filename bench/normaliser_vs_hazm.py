@@ -205,6 +205,13 @@ def _repeat_of(test: Callable[[str], bool]) -> Callable[[str, str, str, int, int
     return predicate
 
 
+def _extra_copy_ours(ours: str, hazm_chunk: str, hazm: str, start: int, end: int) -> bool:
+    """Hamyar has one more copy of a Persian letter that hazm has right there."""
+    if hazm_chunk or not ours or len(set(ours)) != 1 or not "\u0600" <= ours[0] <= "\u06ff":
+        return False
+    return (start > 0 and hazm[start - 1] == ours[0]) or (start < len(hazm) and hazm[start] == ours[0])
+
+
 _AFFIXES = {"ی", "ای", "ها", "های", "هایی", "تر", "تری", "ترین", "گر", "گری", "ام", "ات", "اش", "ایم", "اید", "اند"}
 
 
@@ -247,9 +254,11 @@ KINDS: tuple[Kind, ...] = (
     Kind("Invisible marks: Hamyar drops bidi controls, ZWJ and BOM; hazm keeps them (spaced apart)", True, _both(_no_invisible)),
     Kind("Repeated alef: Hamyar keeps one of two or more («یاالله» → «یالله»), hazm keeps two", False,
          _chunks(_repeat_of(lambda ch: ch == "ا"))),
-    Kind("Repeated Persian letter: Hamyar keeps one of 3+, hazm two unless its word list has the word", False,
+    Kind("Repeated Persian letter kept twice: Hamyar keeps two of 3+ («تغییییر» → «تغییر»; the speller reads «سللام» as «سلام»), hazm one when its word list has the word", True,
+         _chunks(_extra_copy_ours)),
+    Kind("Repeated Persian letter: hazm keeps more copies than Hamyar", False,
          _chunks(_repeat_of(lambda ch: "\u0600" <= ch <= "\u06ff"))),
-    Kind("Repeated Latin letter: Hamyar keeps one of 3+, hazm leaves Finglish as typed", False,
+    Kind("Repeated Latin letter: Hamyar keeps two of 3+, hazm leaves Finglish as typed", False,
          _chunks(_repeat_of(lambda ch: ch.isascii() and ch.isalpha()))),
     Kind("Affix after a space: hazm attaches «ام», «ای», «تر»… with ZWNJ («پرونده ام» → «پرونده‌ام»), Hamyar keeps the space", False,
          _chunks(_half_space_for_space(affix=True))),

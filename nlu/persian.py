@@ -22,7 +22,9 @@ import unicodedata
 # - Latin letters are lowercased (Finglish is typed in any case); hazm keeps the case.
 # - ة ۀ أ إ ٱ and a hamza above become ه and ا, bidi controls, ZWJ and BOM are dropped: they
 #   change nothing a citizen means, and bidi marks could hide text from a reader of the logs.
-# - A doubled alef is one («یاالله» reads «یالله»); Persian never writes two.
+# - A doubled alef is one («یاالله» reads «یالله»); Persian never writes two. Any other letter
+#   typed three or more times is kept twice, Latin too («salaaam» -> «salaam»); hazm keeps one
+#   Persian letter when its word list knows the word and leaves Finglish as typed.
 # - «+10» and «454-918» are kept whole (hazm's tokenizer spaces the symbols apart) so that
 #   «پلیس +۱۰» and a dashed national id are read as typed; ... stays three dots and «ghate?»
 #   keeps its question mark attached; the whitespace tokenizer drops the punctuation anyway.
