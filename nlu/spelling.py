@@ -53,15 +53,17 @@ _LATIN_SPELLING = [
 def persian_skeletons(word: str) -> set[str]:
     """The consonant skeletons a Persian word may be written with in Latin letters.
 
-    A final «ه» is usually the vowel e («پرونده», parvande) but sometimes h («راه», rah), so a
-    word ending in it, or a part before a half-space ending in it, has both skeletons.
+    A «ه» at the end of a word or before an alef (an ending) is usually the vowel e («پرونده»,
+    parvande; «گواهینامهام», gavahinamam) but sometimes h («راه», rah), so it gives both.
     """
     skeletons = {""}
-    for part in word.split(ZWNJ):
-        body, final_h = (part[:-1], True) if part.endswith("ه") and len(part) > 1 else (part, False)
-        sounds = "".join(_PERSIAN_SOUND.get(ch, "") for ch in body)
-        endings = [sounds, sounds + "h"] if final_h else [sounds]
-        skeletons = {s + e for s in skeletons for e in endings}
+    for i, ch in enumerate(word):
+        sound = _PERSIAN_SOUND.get(ch, "")
+        after = word[i + 1 : i + 2]
+        if ch == "ه" and i > 0 and after in ("", "ا", ZWNJ) and len(skeletons) < 8:
+            skeletons |= {s + sound for s in skeletons}
+        else:
+            skeletons = {s + sound for s in skeletons}
     return skeletons
 
 

@@ -18,6 +18,7 @@ TRAINING = [
     "site bimeh ghat shode",
     "شرایط بازنشستگی",
     "درخواستم کجاست",
+    "گواهینامه‌ام آماده شد",
 ]
 # Real words of Persian that are one edit from a training word but not in the training data.
 LEXICON = ["سهام", "قلبی", "سالم", "پیام", "کجا"]
@@ -59,6 +60,7 @@ def test_a_typo_that_makes_a_real_word_is_read_by_its_neighbours(speller):
         ("salam", "سلام"),
         ("khodahafez", "خداحافظ"),
         ("Ghabli", "قبلی"),
+        ("gavahinamam", "گواهینامهام"),  # the «ه» before an ending is the vowel e
     ],
 )
 def test_finglish_is_read_by_its_consonants(speller, latin, word):
