@@ -1,0 +1,37 @@
+"""The trained model read through Rasa's HTTP API: typos, Finglish and real words it lacks."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+async def parse(stack, text: str) -> dict:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{stack.rasa}/model/parse", json={"text": text}, params={"token": stack.tokens["RASA_API_TOKEN"]}) as response:
+            assert response.status == 200
+            return await response.json()
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("اپارتور", "request_human"),  # two letters swapped
+        ("خداحفظ", "goodbye"),  # a letter missing
+        ("مرسسی", "thank"),  # a letter doubled
+        ("سلللام", "greet"),  # a letter typed many times
+        ("mamnon", "thank"),  # a Finglish word misspelt
+        ("vaziate parvandeye man chi shode", "case_status"),
+    ],
+)
+async def test_misspelt_and_finglish_words_are_understood(stack, text, intent):
+    assert (await parse(stack, text))["intent"]["name"] == intent
+
+
+async def test_a_real_word_is_not_taken_for_a_greeting(stack):
+    # «سهام» (shares) is one letter from «سلام»; the speller must not read it as a greeting.
+    result = await parse(stack, "قیمت سهام فولاد")
+    assert result["intent"]["name"] in ("out_of_scope", "nlu_fallback")
+    assert all(r["name"] != "greet" or r["confidence"] < 0.1 for r in result["intent_ranking"])
