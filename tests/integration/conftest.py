@@ -40,9 +40,6 @@ class Stack:
     logs: Path
     processes: dict = field(default_factory=dict)
 
-    def rasa_headers(self) -> dict:
-        return {"Authorization": f"Bearer {self.tokens['RASA_API_TOKEN']}"}
-
     def tracker(self, conversation_id: str) -> dict:
         request = urllib.request.Request(f"{self.rasa}/conversations/{conversation_id}/tracker?token={self.tokens['RASA_API_TOKEN']}")
         with urllib.request.urlopen(request, timeout=5) as response:
