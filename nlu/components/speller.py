@@ -90,17 +90,14 @@ class PersianSpeller(GraphComponent):
         **kwargs: Any,
     ) -> "PersianSpeller":
         component = cls(config, model_storage, resource)
-        try:
-            with model_storage.read_from(resource) as directory:
-                saved = json.loads((directory / _FILE).read_text(encoding="utf-8"))
-            component.speller = spelling.Speller(
-                saved["counts"],
-                frozenset(saved["protected"]),
-                frozenset((a, b) for a, b in saved["pairs"]),
-                **component._options(),
-            )
-        except ValueError:
-            pass  # not trained yet (the training graph loads before train runs)
+        with model_storage.read_from(resource) as directory:
+            saved = json.loads((directory / _FILE).read_text(encoding="utf-8"))
+        component.speller = spelling.Speller(
+            saved["counts"],
+            frozenset(saved["protected"]),
+            frozenset((a, b) for a, b in saved["pairs"]),
+            **component._options(),
+        )
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
