@@ -8,26 +8,39 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 
-# Where this differs from hazm's Normalizer (``make bench-normaliser`` lists every case):
-# - Digits become ASCII and ؟ ، ؛ « » become ? , ; ": identifiers, phone numbers and codes are
-#   matched by one set of patterns, and replies are written with Persian digits by
-#   ``persian_digits`` on the way out. hazm writes Persian digits and keeps Persian punctuation.
-# - Half-spaces are removed and «می خواهم», «پرونده ها», «پرونده ام» are joined into one word;
-#   hazm keeps or inserts a ZWNJ. A ZWNJ is invisible and typed inconsistently, so the joined
-#   form is the one spelling all three ways of writing a word reach. «ای» after a space is left
-#   apart: it is also a separate word (ezafe «خانه ای»/vocative «ای خدا»).
-# - Compounds after a space («ثبت نام») stay two words; hazm joins those in its word list.
-#   The word-bigram features see the pair, and no word list has to follow the catalogue.
+# Where this differs from hazm's Normalizer, on purpose. ``make bench-normaliser`` compares the
+# two on every training sentence and variants of them; each class of difference it reports
+# (bench/out/normaliser_vs_hazm.md) is one of these:
+# - Digits: Persian and Arabic-Indic digits become ASCII: identifiers, phone numbers and codes
+#   are matched by one set of patterns, and replies are written with Persian digits by
+#   ``persian_digits`` on the way out. hazm writes Persian digits.
+# - Punctuation and ellipsis: ؟ ، ؛ « » become ? , ; " and «…» becomes «...», for the same
+#   reason and so that both ways of typing a mark are one; hazm keeps the Persian marks and
+#   writes «...» as «…».
+# - Half-spaces: a ZWNJ is removed and a spaced prefix or ending joined («می خواهم», «پرونده ها»,
+#   «پرونده ام»); hazm keeps or inserts a ZWNJ. A ZWNJ is invisible and typed inconsistently,
+#   so the joined form is the one spelling that the spaced, half-spaced and glued ways of writing
+#   a word all reach: «پرونده ام», «پرونده‌ام» and «پروندهام» are one token.
+# - Endings after a space: which join, which stay apart although hazm joins them («اس ام اس»),
+#   and which join although hazm keeps the space («کارت ملی ام»): see ``_SUFFIX``, ``_ENCLITIC``.
+# - Compounds after a space («ثبت نام», «گم شده») stay two words; hazm joins those its word list
+#   names. The word-bigram features see the pair, the training data writes them spaced, and no
+#   word list has to follow the catalogue. (A half-spaced «ثبت‌نام» reads «ثبتنام», as typed
+#   glued.)
 # - Latin letters are lowercased (Finglish is typed in any case); hazm keeps the case.
-# - ة ۀ أ إ ٱ and a hamza above become ه and ا, bidi controls, ZWJ and BOM are dropped: they
-#   change nothing a citizen means, and bidi marks could hide text from a reader of the logs.
-# - A doubled alef is one («یاالله» reads «یالله»); Persian never writes two. Any other letter
-#   typed three or more times is kept twice, Latin too («salaaam» -> «salaam»); hazm keeps one
-#   Persian letter when its word list knows the word and leaves Finglish as typed.
+# - ة ۀ أ إ ٱ and a hamza above become ه and ا; bidi controls, ZWJ, BOM and every diacritic are
+#   dropped: they change nothing a citizen means, and bidi marks could hide text from a reader
+#   of the logs. hazm keeps the letters, the invisible marks and a hamza («تأیید»).
+# - A letter typed three or more times (see ``_RUN``) is kept twice, or once for alef and the
+#   letters Persian never doubles; hazm keeps one or two by its word list. Hamyar's speller does
+#   that look-up next, against the training words and a full Persian word list, and undoes a
+#   double the word lacks («سللام» -> «سلام», «خییلی» -> «خیلی»). Latin letters too («salaaam» ->
+#   «salaam»), which hazm leaves as typed: one spelling of a stretched Finglish word.
 # - «+10» and «454-918» are kept whole (hazm's tokenizer spaces the symbols apart) so that
-#   «پلیس +۱۰» and a dashed national id are read as typed; ... stays three dots and «ghate?»
-#   keeps its question mark attached; the whitespace tokenizer drops the punctuation anyway.
+#   «پلیس +۱۰» and a dashed national id are read as typed, and «ghate?» keeps its question mark
+#   attached (hazm spaces it): Rasa's WhitespaceTokenizer drops the trailing mark anyway.
 
 # Letters written with Arabic code points that Persian writes differently.
 _LETTERS = {
@@ -46,6 +59,7 @@ _LETTERS = {
     "\u066b": ".",  # Arabic decimal separator
     "\u00ab": '"',  # «
     "\u00bb": '"',  # »
+    "\u2026": "...",  # … (one character becomes three; the index map follows)
 }
 for _i in range(10):
     _LETTERS[chr(0x06F0 + _i)] = str(_i)  # Persian digits
@@ -61,13 +75,42 @@ _DROP = set(
 ZWNJ = "\u200c"
 _PUNCT_SPACED = set("?!,;")
 
-# Verb prefixes and plural/comparative suffixes that people write joined, spaced or with a
-# half-space. The canonical form is joined, so all three spellings become one token.
+# A letter of the Arabic script (Persian, Arabic, Urdu...), for the patterns below.
+_FA = "[" + "".join(c for c in map(chr, range(0x0600, 0x0700)) if unicodedata.category(c) == "Lo") + "]"
+
+# A letter typed three or more times is emphasis («سلااام», «خیییلی»): the run is cut to two,
+# since Persian writes many letters twice («تغییر», «پاییز», «ممنون», «ننه», «ببخشید», «اسمم»,
+# «محقق»; the speller removes a double the word lacks), and to one for the letters no Persian
+# word writes twice (none in the fa_IR hunspell word list, half-spaces joined) and for alef,
+# which is doubled only where a prefix meets an alef («ناامید», «یاالله») and is the letter most
+# often stretched. A run of exactly two is kept as typed («ناامید»). Digits never change.
+_RUN = re.compile(r"([^\W\d_])\1{2,}")
+_KEEP_ONE = set("اآثجحخذژضظعغگپ")
+
+# Verb prefixes and plural/comparative endings that people write joined, spaced or with a
+# half-space. The canonical form is joined, so all three spellings become one token. They join
+# after any word: «کتاب ها», «بیش تر». Two rarer readings are given up for that: «ها» as an
+# emphatic particle («یادت نره ها») and «تر» (wet) after a noun; «ها» alone («ها؟») stays. «گر»
+# and «گری», which hazm also joins, stay apart: «گر» is also a word (if, in «گر چه»).
 _PREFIX = re.compile(r"(?<![\w])(ن?می) (?=[\u0600-\u06ff])")
-_SUFFIX = re.compile(r"(?<=[\u0600-\u06ff]) (ها|های|هایی|هایم|هایت|هایش|هایمان|هایتان|هایشان|تر|ترین)(?![\w])")
-# «پرونده ام» is «پرونده‌ام» (my case) with a space for the half-space: after a final «ه» the
-# personal endings are written apart, and none of them is a word on its own.
-_ENCLITIC = re.compile(r"(?<=ه) (ام|ات|اش|ایم|اید|اند)(?![\w])")
+_SUFFIX = re.compile(rf"(?<={_FA}) (ها|های|هایی|هایم|هایت|هایش|هایمان|هایتان|هایشان|تر|ترین)(?!\w)")
+# «پرونده ام» is «پرونده‌ام» (my case) with a space for the half-space. Personal endings join:
+# - after a word ending in «ه», where they are always written apart, and «ی» (ezafe, «شماره ی
+#   ملی») and «ای» («بیمه ای», «خسته ای») too, as hazm does;
+# - after a word of three or more letters ending in «ی» («کارت ملی ام», «گوشی ام»), also
+#   written with a half-space. A two-letter word is more likely a Latin letter's name: «پی ام»
+#   (PM), «آی ام اف»; «ی» and «ای» do not join here («ایرانی ای» is rare).
+# hazm joins only after «ه» by rule, elsewhere by its word list, so it keeps «گوشی ام» apart.
+# Elsewhere a spaced ending stays a word, though hazm may join it: after a consonant the ending
+# is written joined («کتابم»), so a lone «ام» there is the letter M («اس ام اس», hazm «اس‌ام
+# اس»); after «ا» and «و» it takes a «ی» («دانشجویم»). Never joined: «ام آر آی» (MRI); after
+# «نه», «که», «چه», «به», which take no ending; and the interjection «ای» before «کاش»,
+# «بابا», «خدا», «وای», «داد» («نه ای بابا», «که ای کاش»).
+_ENCLITIC = re.compile(
+    rf"(?:(?<={_FA}ه) (ی|ای|ام|ات|اش|ایم|اید|اند)|(?<={_FA}{_FA}ی) (ام|ات|اش|ایم|اید|اند))(?!\w)(?! [آا]ر(?!\w))"
+)
+_NO_ENDING = frozenset({"نه", "که", "چه", "به"})
+_VOCATIVE = frozenset({"کاش", "بابا", "خدا", "وای", "داد"})
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
@@ -78,7 +121,6 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """
     out: list[str] = []
     mapping: list[int] = []
-    run_char, run_len = "", 0  # the letter being repeated in the output, and how often typed
 
     for ch in text:
         mapping.append(len(out))
@@ -91,61 +133,68 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
         if ch.isspace():
             if out and out[-1] != " ":
                 out.append(" ")
-                run_char, run_len = "", 0
             continue
         if "A" <= ch <= "Z":
             ch = ch.lower()
-        if ch.isalpha() and ch == run_char:
-            # A letter typed three or more times is kept twice: «تغییییر» -> «تغییر» and
-            # «ممممنون» -> «ممنون» keep a real double letter, and the NLU's speller reads
-            # «سللام» as the known «سلام» (one letter too many is one edit). hazm collapses
-            # to one letter and so loses the real doubles. A doubled alef is never Persian:
-            # «سلااام» -> «سلام». Digits never collapse (codes repeat digits).
-            run_len += 1
-            if ch == "\u0627" or run_len >= 3:
-                continue
-            out.append(ch)
-            continue
         # «سلام،خوبی» -> «سلام، خوبی»: punctuation glued between letters separates words.
         if ch.isalpha() and len(out) >= 2 and out[-1] in _PUNCT_SPACED and out[-2].isalpha():
             out.append(" ")
             mapping[-1] = len(out)
-        out.append(ch)
-        run_char, run_len = (ch, 1) if ch.isalpha() else ("", 0)
+        out.extend(ch)
     mapping.append(len(out))
 
     while out and out[-1] == " ":
         out.pop()
-    result, mapping = _apply_joins("".join(out), mapping)
+    result = "".join(out)
     limit = len(result)
-    return result, [min(m, limit) for m in mapping]
+    mapping = [min(m, limit) for m in mapping]
+    result, mapping = _remove(result, mapping, _collapse_runs(result))
+    # Joined until nothing more joins («خسته ای ام»: «ای» joins first, then «ام» after «خستهای»),
+    # then the runs a join made are cut: normalising twice changes nothing.
+    while removed := _joins(result):
+        result, mapping = _remove(result, mapping, removed)
+    return _remove(result, mapping, _collapse_runs(result))
 
 
-def _apply_joins(text: str, mapping: list[int]) -> tuple[str, list[int]]:
-    """Remove the space in «می خواهم» and «پرونده ها», keeping the index map right."""
-    removed: list[int] = []  # positions (in ``text``) of removed spaces
-    for pattern in (_PREFIX, _SUFFIX, _ENCLITIC):
-        for match in pattern.finditer(text):
-            space = match.end(1) if pattern is _PREFIX else match.start(1) - 1
-            removed.append(space)
-    if not removed:
+def _collapse_runs(text: str) -> list[int]:
+    """Positions of the letters beyond those a run keeps (see ``_RUN``).
+
+    Runs are cut before the joins («پرونده اااام» is «پرونده ام») and again after them, so no
+    letter is left three times in a row: «شبهه‌ها» (doubts), «شبهه ها» and «شبههها» all read
+    «شبهها».
+    """
+    removed: list[int] = []
+    for match in _RUN.finditer(text):
+        keep = 1 if match.group(1) in _KEEP_ONE else 2
+        removed.extend(range(match.start() + keep, match.end()))
+    return removed
+
+
+def _joins(text: str) -> list[int]:
+    """Positions of the spaces to remove in «می خواهم», «پرونده ها» and «پرونده ام»."""
+    removed = [match.end(1) for match in _PREFIX.finditer(text)]
+    removed += [match.start(1) - 1 for match in _SUFFIX.finditer(text)]
+    for match in _ENCLITIC.finditer(text):
+        ending = match.group(1) or match.group(2)
+        space = match.start()
+        word = text[text.rfind(" ", 0, space) + 1 : space]
+        following = re.match(r" (\w+)", text[match.end() :])
+        if word in _NO_ENDING or (ending == "ای" and following and following.group(1) in _VOCATIVE):
+            continue
+        removed.append(space)
+    return removed
+
+
+def _remove(text: str, mapping: list[int], positions: list[int]) -> tuple[str, list[int]]:
+    """``text`` without the characters at ``positions``, and ``mapping`` moved to match."""
+    if not positions:
         return text, mapping
-    removed_set = set(removed)
-    new_text = "".join(ch for i, ch in enumerate(text) if i not in removed_set)
-    ordered = sorted(removed_set)
-
-    def shift(pos: int) -> int:
-        # Number of removed spaces strictly before ``pos``.
-        lo, hi = 0, len(ordered)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if ordered[mid] < pos:
-                lo = mid + 1
-            else:
-                hi = mid
-        return pos - lo
-
-    return new_text, [shift(m) for m in mapping]
+    ordered = sorted(set(positions))
+    gone = set(ordered)
+    new_text = "".join(ch for i, ch in enumerate(text) if i not in gone)
+    # An index moves back by the number of removed characters before it; an index of a removed
+    # character becomes that of the next one kept.
+    return new_text, [m - bisect_left(ordered, m) for m in mapping]
 
 
 def normalize(text: str) -> str:

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from nlu.persian import format_amount, normalize, normalize_with_map, persian_digits
@@ -21,7 +23,7 @@ def test_three_spellings_of_a_verb_are_one_token(variant):
         ("پرونده‌ام", "پروندهام"),
         ("رفته اند", "رفتهاند"),
         ("پرونده امروز", "پرونده امروز"),  # only a whole ending joins
-        ("کتاب ام", "کتاب ام"),  # only after a final «ه»
+        ("کتاب ام", "کتاب ام"),  # not after a consonant: «کتابم» is written joined
         ("پاییز", "پاییز"),  # a real double letter stays
         ("مُحَمَّد", "محمد"),  # diacritics and shadda
         ("۰۹۱۲ ۳۴۵ ۶۷۸۹", "0912 345 6789"),
@@ -40,6 +42,119 @@ def test_three_spellings_of_a_verb_are_one_token(variant):
 )
 def test_normalise(raw, expected):
     assert normalize(raw) == expected
+
+
+ZWNJ = "\u200c"
+
+
+@pytest.mark.parametrize(
+    "written, expected",  # «|» stands for a space, a half-space, or nothing
+    [
+        ("پرونده|ام", "پروندهام"),
+        ("خونه|ام", "خونهام"),
+        ("خونه|ات", "خونهات"),
+        ("خونه|اش", "خونهاش"),
+        ("رفته|ایم", "رفتهایم"),
+        ("رفته|اید", "رفتهاید"),
+        ("رفته|اند", "رفتهاند"),
+        ("بیمه|ای", "بیمهای"),  # «سابقه بیمه ای» (insurance record)
+        ("شماره|ی ملی", "شمارهی ملی"),  # ezafe
+        ("کارت ملی|ام", "کارت ملیام"),  # after a word ending in «ی»
+        ("گوشی|اش", "گوشیاش"),
+        ("ایرانی|اند", "ایرانیاند"),
+        ("کتاب|ها", "کتابها"),
+        ("کتاب|های من", "کتابهای من"),
+        ("کتاب|هایی", "کتابهایی"),
+        ("کتاب|هایم", "کتابهایم"),
+        ("بیش|تر", "بیشتر"),
+        ("بزرگ|ترین", "بزرگترین"),
+        ("می|خواهم", "میخواهم"),
+        ("نمی|دونم", "نمیدونم"),
+        ("شبهه|ها", "شبهها"),  # runs are cut after the join: never three letters in a row
+    ],
+)
+def test_a_spaced_ending_is_the_same_token_as_the_half_spaced_one(written, expected):
+    spaced, half_spaced, glued = (written.replace("|", joint) for joint in (" ", ZWNJ, ""))
+    assert normalize(spaced) == normalize(half_spaced) == normalize(glued) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ها?",  # the interjection on its own
+        "کتاب ام",  # after a consonant the ending is written joined («کتابم»)
+        "اس ام اس",  # the letter M (hazm: «اس‌ام اس»)
+        "پی ام بده",  # a two-letter word ending in «ی» is a Latin letter's name
+        "هزینه ام آر آی",  # MRI
+        "هزینه ام ار ای",
+        "نه ای بابا",  # «نه», «که», «چه», «به» take no ending
+        "که ای کاش",
+        "خسته ای خدا",  # the vocative «ای»
+        "دانشجو ام",  # after «و» the ending takes «ی» («دانشجویم»)
+        "پرونده امروز",  # only a whole ending joins
+        "آهن گری",  # «گر» is also a word
+    ],
+)
+def test_a_spaced_word_that_may_stand_alone_stays_apart(text):
+    assert normalize(text) == text
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("تغییییر", "تغییر"),  # a letter Persian doubles keeps two
+        ("پاییییز", "پاییز"),
+        ("مممنون", "ممنون"),
+        ("نننه", "ننه"),  # not «نه» (no)
+        ("بببخشید", "ببخشید"),  # not «بخشید» (gave)
+        ("خووووب", "خووب"),  # the speller reads it as «خوب»
+        ("سلااام", "سلام"),  # alef, stretched, is one
+        ("خواااااهش", "خواهش"),
+        ("ناامید", "ناامید"),  # two alefs typed are kept: a prefix meets an alef
+        ("یاالله", "یاالله"),
+        ("صبحححح", "صبح"),  # letters no Persian word doubles are one
+        ("خخخخ", "خ"),
+        ("عالییییی", "عالیی"),
+        ("salaaaam", "salaam"),
+        ("۱۱۱۰۰۰", "111000"),  # digits never
+        ("کککتاب ها", "ککتابها"),  # after the runs, the joins
+    ],
+)
+def test_a_letter_typed_three_or_more_times(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["شبهه ها", "خستهههه ام", "پرونده اااام", "خسته ای ام", "سلا\u200cاام", "تغییییر ها", "نه ای بابا", "سلام،خوبی…"],
+)
+def test_normalising_twice_changes_nothing(text):
+    assert normalize(normalize(text)) == normalize(text)
+
+
+def test_an_ellipsis_character_is_three_dots():
+    assert normalize("صبر کنید…") == normalize("صبر کنید...") == "صبر کنید..."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "سلااام، کارت ملی ام گم شده…",
+        "خیییلی ممنونننن پرونده ها رو دیدم",
+        "می خواااهم شماره ی ملیم رو ثبت کنم",
+        "نه ای بابا کتاب هایی که ناامید…شدم",
+        "ك\u064eد م\u0650لی\u200cام ۰۰۱۲۳۴۵۶۷۸ ‏هست",
+        "salaaaam   KHOBI?سلام",
+    ],
+)
+def test_every_word_maps_to_its_own_normal_form(text):
+    normalised, mapping = normalize_with_map(text)
+    assert len(mapping) == len(text) + 1
+    assert mapping == sorted(mapping)
+    assert mapping[0] == 0 and mapping[-1] == len(normalised)
+    for word in re.finditer(r"[^ ]+", text):
+        start, end = word.span()
+        assert normalised[mapping[start] : mapping[end]] == normalize(text[start:end]), word.group()
 
 
 def test_codes_keep_repeated_digits():
