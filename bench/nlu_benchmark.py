@@ -49,6 +49,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score  # noqa: 
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
+from bench.perturb import edit_one_long_word, triple_letter  # noqa: E402
 from nlu.persian import ZWNJ, ascii_digits, normalize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -328,25 +329,6 @@ def run_massive(config: Path, directory: Path, work: Path) -> dict[str, Any]:
 _TO_ARABIC_INDIC = str.maketrans("0123456789۰۱۲۳۴۵۶۷۸۹", "٠١٢٣٤٥٦٧٨٩" * 2)
 
 
-def _long_words(words: Sequence[str]) -> list[int]:
-    return [i for i, w in enumerate(words) if sum(ch.isalpha() for ch in w) >= 4]
-
-
-def _edit_one_word(text: str, rng: random.Random, edit: Callable[[str, random.Random], str]) -> str:
-    words = text.split(" ")
-    candidates = _long_words(words)
-    if not candidates:
-        return text
-    index = rng.choice(candidates)
-    words[index] = edit(words[index], rng)
-    return " ".join(words)
-
-
-def _triple_letter(word: str, rng: random.Random) -> str:
-    i = rng.choice([i for i, ch in enumerate(word) if ch.isalpha()])
-    return word[: i + 1] + word[i] * 2 + word[i + 1 :]
-
-
 def _typo(word: str, rng: random.Random) -> str:
     letters = [i for i, ch in enumerate(word) if ch.isalpha()]
     swaps = [i for i in letters if i + 1 < len(word) and word[i + 1].isalpha() and word[i] != word[i + 1]]
@@ -361,8 +343,8 @@ PERTURBATIONS: dict[str, Callable[[str, random.Random], str]] = {
     "arabic_letters": lambda text, rng: text.replace("ی", "ي").replace("ک", "ك"),
     "arabic_indic_digits": lambda text, rng: text.translate(_TO_ARABIC_INDIC),
     "no_half_spaces": lambda text, rng: text.replace(ZWNJ, ""),
-    "doubled_letters": lambda text, rng: _edit_one_word(text, rng, _triple_letter),
-    "typos": lambda text, rng: _edit_one_word(text, rng, _typo),
+    "doubled_letters": lambda text, rng: edit_one_long_word(text, rng, triple_letter),
+    "typos": lambda text, rng: edit_one_long_word(text, rng, _typo),
 }
 COMBINED_ORDER = ("typos", "doubled_letters", "no_half_spaces", "arabic_letters", "arabic_indic_digits")
 
