@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from bench.perturb import edit_one_long_word, triple_letter
 from nlu.persian import _KEEP_ONE, ZWNJ, normalize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,21 +42,6 @@ def training_sentences(path: Path = TRAIN_FILE) -> list[str]:
     """Every example of a Rasa NLU file, annotations reduced to their text (no YAML library)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [_ANNOTATION.sub(r"\1", line[6:]).strip() for line in lines if line.startswith("    - ")]
-
-
-def _one_long_word(text: str, rng: random.Random, edit: Callable[[str, random.Random], str]) -> str:
-    words = text.split(" ")
-    long_words = [i for i, w in enumerate(words) if sum(ch.isalpha() for ch in w) >= 4]
-    if not long_words:
-        return text
-    index = rng.choice(long_words)
-    words[index] = edit(words[index], rng)
-    return " ".join(words)
-
-
-def _triple(word: str, rng: random.Random) -> str:
-    i = rng.choice([i for i, ch in enumerate(word) if ch.isalpha()])
-    return word[: i + 1] + word[i] * 2 + word[i + 1 :]
 
 
 def _keshide(word: str, rng: random.Random) -> str:
@@ -137,8 +123,8 @@ def sentences(seed: int = 7) -> list[tuple[str, str]]:
     for s in sample(joined_mi, 20):
         rows += [("می with ZWNJ", re.sub(r"(^| )(ن?می)(?=[^ ]{2,})", "\\1\\2" + ZWNJ, s)),
                  ("می spaced", re.sub(r"(^| )(ن?می)(?=[^ ]{2,})", "\\1\\2 ", s))]
-    rows += [("repeated letters", _one_long_word(s, rng, _triple)) for s in sample(persian)]
-    rows += [("keshide", _one_long_word(s, rng, _keshide)) for s in sample(persian, 15)]
+    rows += [("repeated letters", edit_one_long_word(s, rng, triple_letter)) for s in sample(persian)]
+    rows += [("keshide", edit_one_long_word(s, rng, _keshide)) for s in sample(persian, 15)]
     rows += [("bidi and invisible marks", _bidi(s, rng)) for s in sample(with_digits, 15) + sample(persian, 15)]
     rows += [("Finglish", _finglish(s, rng)) for s in sample([s for s in base if _FINGLISH.match(s)])]
     rows += [("punctuation", _punctuation(s, rng)) for s in sample(persian)]
@@ -294,8 +280,8 @@ KINDS: tuple[Kind, ...] = (
          _chunks(lambda ours, hazm_chunk, *_: not ours and all(unicodedata.category(c) == "Mn" for c in hazm_chunk))),
     Kind("Symbols spaced: hazm's tokenizer spaces + - = apart from digits («+۱۰» → «+ ۱۰», «۴۵۴-۹۱۸» → «۴۵۴ - ۹۱۸»)", True,
          _chunks(_space_next_to("+-=*/"))),
-    Kind("Latin ? and ! spaced: hazm's tokenizer puts a space before them («ghate?» → «ghate ?»)", True,
-         _chunks(_space_next_to("?!"))),
+    Kind("Latin ?, ! and ... spaced: hazm's tokenizer puts a space before them («ghate?» → «ghate ?», «nemishe...» → «nemishe …»)", True,
+         _chunks(_space_next_to("?!."))),
     Kind("Spacing, other", False, _chunks(_space_next_to(""))),
 )
 

@@ -40,7 +40,8 @@ from bisect import bisect_left
 #   «salaam»), which hazm leaves as typed: one spelling of a stretched Finglish word.
 # - «+10» and «454-918» are kept whole (hazm's tokenizer spaces the symbols apart) so that
 #   «پلیس +۱۰» and a dashed national id are read as typed, and «ghate?» keeps its question mark
-#   attached (hazm spaces it): Rasa's WhitespaceTokenizer drops the trailing mark anyway.
+#   attached, as does a trailing «...» (hazm spaces both): Rasa's WhitespaceTokenizer drops the
+#   trailing marks anyway.
 
 # Letters written with Arabic code points that Persian writes differently.
 _LETTERS = {
