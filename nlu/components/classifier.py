@@ -6,10 +6,14 @@ a weaker regularisation, is measured better (README, "Persian understanding"). c
 C=100 and the fallback threshold 0.3, both chosen by 5-fold cross-validation of the training
 data (in-scope accuracy and off-topic messages caught), not on the held-out set. Saved with
 skops (no pickle), like Rasa's own.
+
+A dense sentence vector (SentenceEncoderFeaturizer) joins the n-gram blocks unweighted by TF-IDF,
+scaled by ``dense_weight``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -37,15 +41,25 @@ TRUSTED = [
 ]
 
 
-def build_model(config: Dict[Text, Any], widths: List[int]) -> Pipeline:
-    """One TF-IDF per featurizer block (given by its width), so each is normalised on its own."""
-    blocks, start = [], 0
-    for index, width in enumerate(widths):
-        blocks.append((f"block{index}", TfidfTransformer(sublinear_tf=config["sublinear_tf"]), slice(start, start + width)))
-        start += width
+@dataclass(frozen=True)
+class Block:
+    """One featurizer's sentence features: how many columns, and whether they are dense."""
+
+    width: int
+    dense: bool
+
+
+def build_model(config: Dict[Text, Any], blocks: List[Block]) -> Pipeline:
+    """One TF-IDF per sparse featurizer block, so each is normalised on its own; dense blocks
+    (sentence vectors, already normalised and weighted) pass through as they are."""
+    columns, start = [], 0
+    for index, block in enumerate(blocks):
+        step = "passthrough" if block.dense else TfidfTransformer(sublinear_tf=config["sublinear_tf"])
+        columns.append((f"block{index}", step, slice(start, start + block.width)))
+        start += block.width
     return Pipeline(
         [
-            ("tfidf", ColumnTransformer(blocks, sparse_threshold=1.0)),
+            ("tfidf", ColumnTransformer(columns, sparse_threshold=1.0)),
             (
                 "classifier",
                 LogisticRegression(
@@ -60,17 +74,24 @@ def build_model(config: Dict[Text, Any], widths: List[int]) -> Pipeline:
     )
 
 
-def sentence_blocks(message: Message) -> List[csr_matrix]:
-    """Each featurizer's sentence-level sparse features of a message, in a fixed order."""
-    features = [f for f in message.features if f.attribute == TEXT and f.type == "sentence" and f.is_sparse()]
-    return [csr_matrix(f.features) for f in sorted(features, key=lambda f: str(f.origin))]
+def sentence_blocks(message: Message, dense_weight: float) -> List[Tuple[Block, csr_matrix]]:
+    """Each featurizer's sentence-level features of a message, in a fixed order (by featurizer).
+
+    Dense vectors are multiplied by ``dense_weight``: a TF-IDF block has norm 1, so the weight is
+    how much the sentence vector counts beside each n-gram block."""
+    features = [f for f in message.features if f.attribute == TEXT and f.type == "sentence"]
+    blocks = []
+    for feature in sorted(features, key=lambda f: str(f.origin)):
+        dense = not feature.is_sparse()
+        matrix = csr_matrix(feature.features * dense_weight if dense else feature.features)
+        blocks.append((Block(matrix.shape[1], dense), matrix))
+    return blocks
 
 
-def sentence_features(messages: List[Message]) -> Tuple[csr_matrix, List[int]]:
-    """One row per message, the featurizers' blocks side by side, and the blocks' widths."""
-    rows = [sentence_blocks(m) for m in messages]
-    widths = [block.shape[1] for block in rows[0]]
-    return vstack([hstack(blocks) for blocks in rows]).tocsr(), widths
+def sentence_features(messages: List[Message], dense_weight: float = 1.0) -> Tuple[csr_matrix, List[Block]]:
+    """One row per message, the featurizers' blocks side by side, and the blocks' shapes."""
+    rows = [sentence_blocks(m, dense_weight) for m in messages]
+    return vstack([hstack([matrix for _, matrix in row]) for row in rows]).tocsr(), [block for block, _ in rows[0]]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -81,7 +102,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 10.0, "sublinear_tf": True, "max_iter": 2000, "random_state": 42, "ranking_length": 10}
+        return {"C": 10.0, "dense_weight": 1.0, "sublinear_tf": True, "max_iter": 2000, "random_state": 42, "ranking_length": 10}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -99,8 +120,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             return self._resource
-        features, widths = sentence_features(examples)
-        self.model = build_model(self.config, widths)
+        features, blocks = sentence_features(examples, self.config["dense_weight"])
+        self.model = build_model(self.config, blocks)
         self.model.fit(features, [e.get(INTENT) for e in examples])
         self.persist()
         return self._resource
@@ -108,7 +129,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if not messages or self.model is None:
             return messages
-        probabilities = self.model.predict_proba(sentence_features(messages)[0])
+        probabilities = self.model.predict_proba(sentence_features(messages, self.config["dense_weight"])[0])
         labels = self.model.classes_
         for message, row in zip(messages, probabilities):
             ranking = sorted(({"name": str(n), "confidence": float(p)} for n, p in zip(labels, row)), key=lambda r: -r["confidence"])
