@@ -123,6 +123,41 @@ def one_edit_away(word: str, alphabet: str = PERSIAN_LETTERS) -> set[str]:
     return (drops | swaps | changes | inserts) - {word}
 
 
+# Keyboard rows (the standard Persian layout of phones and PCs, and QWERTY): a finger that
+# misses its key hits a neighbour in the same row.
+_KEYBOARD_ROWS = ("ضصثقفغعهخحجچ", "شسیبلاتنمکگ", "ظطزرذدپو", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+# Letters written for one another by sound, the spelling mistakes of people who read little:
+# «صبت» for «ثبت», «زحمت» for «ذحمت».
+_SAME_SOUND = ("تط", "ثسص", "حه", "ذزضظ", "غق", "ءئ", "اآ")
+
+
+def _close_letters() -> frozenset[tuple[str, str]]:
+    pairs = {(a, b) for row in _KEYBOARD_ROWS for a, b in zip(row, row[1:])}
+    pairs |= {(a, b) for group in _SAME_SOUND for a in group for b in group if a != b}
+    return frozenset(pairs | {(b, a) for a, b in pairs})
+
+
+CLOSE_LETTERS = _close_letters()
+
+
+def is_common_slip(typed: str, meant: str) -> bool:
+    """Whether ``typed`` is ``meant`` with one of the slips people make most: a letter left out,
+    two neighbouring letters swapped, a neighbouring key or a same-sounding letter for the right
+    one, or an extra key next to a letter typed beside it. Other single edits are rarer."""
+    if len(meant) == len(typed) + 1:
+        return True  # a letter left out
+    if len(typed) == len(meant) + 1:  # a letter added: next to a neighbouring key, or doubled
+        i = next((k for k in range(len(meant)) if typed[k] != meant[k]), len(meant))
+        extra, around = typed[i], typed[max(i - 1, 0) : i] + typed[i + 1 : i + 2]
+        return any(extra == c or (extra, c) in CLOSE_LETTERS for c in around)
+    if len(typed) != len(meant):
+        return False
+    diff = [k for k in range(len(typed)) if typed[k] != meant[k]]
+    if len(diff) == 2:
+        return diff[1] == diff[0] + 1 and typed[diff[0]] == meant[diff[1]] and typed[diff[1]] == meant[diff[0]]
+    return len(diff) == 1 and (typed[diff[0]], meant[diff[0]]) in CLOSE_LETTERS
+
+
 @dataclass
 class Speller:
     """Words of the training data with their counts, and the corrections drawn from them.
@@ -175,11 +210,11 @@ class Speller:
         if len(lower) < self.min_length and not _LATIN_WORD.fullmatch(lower):
             return word
         if _LATIN_WORD.fullmatch(lower):
-            return self._nearest(lower, "abcdefghijklmnopqrstuvwxyz'") or self._from_latin(lower) or word
+            return self._nearest(lower, "abcdefghijklmnopqrstuvwxyz'", before, after) or self._from_latin(lower) or word
         if not _PERSIAN_WORD.fullmatch(word):
             return word
         if word.replace(ZWNJ, "") not in self.protected:
-            return self._nearest(word, PERSIAN_LETTERS) or word
+            return self._nearest(word, PERSIAN_LETTERS, before, after) or word
         # A real word: changed only when the change makes a pair seen in training.
         in_context = [
             c
@@ -188,7 +223,10 @@ class Speller:
         ]
         return max(in_context, key=lambda c: (self.counts[c], c)) if in_context else word
 
-    def _nearest(self, word: str, alphabet: str) -> str | None:
+    def _nearest(self, word: str, alphabet: str, before: str | None = None, after: str | None = None) -> str | None:
+        """The known word one edit away. Among several: one that makes a pair seen in training
+        with a neighbour, then one reached by a common slip («پشیین» is «پیشین» with two letters
+        swapped, not «پایین» with a far key), then the most frequent."""
         if len(word) < self.min_length:
             return None
         # The normaliser keeps a long run of one letter as two («سلللام» -> «سللام»), so a
@@ -197,7 +235,10 @@ class Speller:
         for bases in ([], [word], singles):
             candidates = [c for base in bases for c in one_edit_away(base, alphabet) if c in self.counts] if bases else [c for c in singles if c in self.counts]
             if candidates:
-                return max(candidates, key=lambda c: (self.counts[c], c))
+                return max(
+                    candidates,
+                    key=lambda c: ((before, c) in self.pairs or (c, after) in self.pairs, is_common_slip(word, c), self.counts[c], c),
+                )
         return None
 
     def _from_latin(self, word: str) -> str | None:

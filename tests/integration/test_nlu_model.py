@@ -35,3 +35,17 @@ async def test_a_real_word_is_not_taken_for_a_greeting(stack):
     result = await parse(stack, "قیمت سهام فولاد")
     assert result["intent"]["name"] in ("out_of_scope", "nlu_fallback")
     assert all(r["name"] != "greet" or r["confidence"] < 0.1 for r in result["intent_ranking"])
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        # «پرتال» (portal) is not in the training data; the n-grams alone read «تامین اجتماعی» as
+        # the agency being named (inform), the sentence encoder knows a portal is a service.
+        ("پرتال تامین اجتماعی خوابیده؟", "service_status"),
+        # «کارمند زنده» (a live clerk): without the encoder, «کارمند» pulls it to file_complaint.
+        ("یک کارمند زنده لطفا", "request_human"),
+    ],
+)
+async def test_a_request_in_new_words_is_understood_by_its_meaning(stack, text, intent):
+    assert (await parse(stack, text))["intent"]["name"] == intent

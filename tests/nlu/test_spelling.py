@@ -1,7 +1,7 @@
 import pytest
 
 from nlu.persian import normalize
-from nlu.spelling import Speller, edit_distance, latin_skeleton, latin_spelling, one_edit_away, persian_skeletons
+from nlu.spelling import Speller, edit_distance, is_common_slip, latin_skeleton, latin_spelling, one_edit_away, persian_skeletons
 
 TRAINING = [
     "سلام وقت بخیر",
@@ -99,3 +99,35 @@ def test_edit_distance_counts_a_swap_as_one():
     assert edit_distance("سلام", "سام") == 1
     assert edit_distance("", "abc") == 3
     assert "سام" in one_edit_away("سلام") and "سلام" not in one_edit_away("سلام")
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("پشیین", "پیشین"),  # two neighbouring letters swapped
+        ("بعا", "بعدا"),  # a letter left out
+        ("سلان", "سلام"),  # «ن» is the key beside «م»
+        ("صبت", "ثبت"),  # a letter that sounds the same
+        ("سلامم", "سلام"),  # a letter doubled
+        ("پرونده", "پروندهد"),  # a letter left out at the end
+        ("kansek", "kansel"),  # QWERTY neighbours
+    ],
+)
+def test_common_slips(typed, meant):
+    assert is_common_slip(typed, meant)
+
+
+@pytest.mark.parametrize("typed, meant", [("پشیین", "پایین"), ("بعا", "با"), ("سلاگ", "سلام"), ("abcd", "abmd")])
+def test_rarer_edits_are_not_common_slips(typed, meant):
+    assert not is_common_slip(typed, meant)
+
+
+def test_a_common_slip_beats_a_more_frequent_word():
+    # «پشیین» is «پیشین» (earlier) with two letters swapped, or «پایین» (down) with a far key.
+    speller = Speller({"پایین": 9, "پیشین": 1})
+    assert speller.correct("پشیین") == "پیشین"
+
+
+def test_a_pair_seen_in_training_beats_a_common_slip():
+    speller = Speller({"پایین": 9, "پیشین": 1, "صفحه": 3}, pairs=frozenset({("صفحه", "پایین")}))
+    assert speller.correct_sentence(["صفحه", "پشیین"]) == ["صفحه", "پایین"]
