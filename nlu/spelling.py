@@ -158,6 +158,11 @@ def is_common_slip(typed: str, meant: str) -> bool:
     return len(diff) == 1 and (typed[diff[0]], meant[diff[0]]) in CLOSE_LETTERS
 
 
+def _undoubled(word: str) -> set[str]:
+    """``word`` with one of its doubled letters typed once."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word) - 1) if word[i] == word[i + 1]}
+
+
 @dataclass
 class Speller:
     """Words of the training data with their counts, and the corrections drawn from them.
@@ -213,6 +218,10 @@ class Speller:
             return self._nearest(lower, "abcdefghijklmnopqrstuvwxyz'", before, after) or self._from_latin(lower) or word
         if not _PERSIAN_WORD.fullmatch(word):
             return word
+        # A doubled letter over a real word is that word typed long: «سههام» is «سهام», not «سلام».
+        single = next((s for s in _undoubled(word) if s.replace(ZWNJ, "") in self.protected), None)
+        if single:
+            return single
         if word.replace(ZWNJ, "") not in self.protected:
             return self._nearest(word, PERSIAN_LETTERS, before, after) or word
         # A real word: changed only when the change makes a pair seen in training.
@@ -231,7 +240,7 @@ class Speller:
             return None
         # The normaliser keeps a long run of one letter as two («سلللام» -> «سللام»), so a
         # double that the known word lacks is undone first, free of charge, then one edit.
-        singles = {word[:i] + word[i + 1 :] for i in range(len(word) - 1) if word[i] == word[i + 1]}
+        singles = _undoubled(word)
         for bases in ([], [word], singles):
             candidates = [c for base in bases for c in one_edit_away(base, alphabet) if c in self.counts] if bases else [c for c in singles if c in self.counts]
             if candidates:

@@ -131,3 +131,8 @@ def test_a_common_slip_beats_a_more_frequent_word():
 def test_a_pair_seen_in_training_beats_a_common_slip():
     speller = Speller({"پایین": 9, "پیشین": 1, "صفحه": 3}, pairs=frozenset({("صفحه", "پایین")}))
     assert speller.correct_sentence(["صفحه", "پشیین"]) == ["صفحه", "پایین"]
+
+
+def test_a_real_word_typed_with_a_doubled_letter_is_that_word(speller):
+    # «سهام» (shares) is in the word list, not the training data; «سهام» is one edit from «سلام».
+    assert speller.correct_sentence(["قیمت", "سههام"]) == ["قیمت", "سهام"]
