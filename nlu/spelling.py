@@ -218,19 +218,21 @@ class Speller:
             return self._nearest(lower, "abcdefghijklmnopqrstuvwxyz'", before, after) or self._from_latin(lower) or word
         if not _PERSIAN_WORD.fullmatch(word):
             return word
-        # A doubled letter over a real word is that word typed long: «سههام» is «سهام», not «سلام».
-        single = next((s for s in _undoubled(word) if s.replace(ZWNJ, "") in self.protected), None)
-        if single:
-            return single
-        if word.replace(ZWNJ, "") not in self.protected:
-            return self._nearest(word, PERSIAN_LETTERS, before, after) or word
-        # A real word: changed only when the change makes a pair seen in training.
+        # A real word, or one typed with a letter doubled («سههام» is «سهام», shares), is changed
+        # only when the change makes a pair seen in training: «قیمت سهام» stays, «سالم وقتتون»
+        # (a slip for «سلام») does not.
+        if word.replace(ZWNJ, "") in self.protected:
+            real = word
+        else:
+            real = next((s for s in sorted(_undoubled(word)) if s.replace(ZWNJ, "") in self.protected), None)
+            if real is None:
+                return self._nearest(word, PERSIAN_LETTERS, before, after) or word
         in_context = [
             c
-            for c in one_edit_away(word)
+            for c in one_edit_away(real)
             if c in self.counts and ((before, c) in self.pairs or (c, after) in self.pairs)
         ]
-        return max(in_context, key=lambda c: (self.counts[c], c)) if in_context else word
+        return max(in_context, key=lambda c: (self.counts[c], c)) if in_context else real
 
     def _nearest(self, word: str, alphabet: str, before: str | None = None, after: str | None = None) -> str | None:
         """The known word one edit away. Among several: one that makes a pair seen in training
@@ -255,6 +257,10 @@ class Speller:
         if len(skeleton) < self.min_skeleton:
             return None
         candidates = self._by_skeleton.get(skeleton)
+        if not candidates and len(skeleton) >= 3:
+            # Two letters typed in the wrong order swap two consonants: «kasnel» is «kansel».
+            swapped = {skeleton[:i] + skeleton[i + 1] + skeleton[i] + skeleton[i + 2 :] for i in range(len(skeleton) - 1)}
+            candidates = [c for s in sorted(swapped) for c in self._by_skeleton.get(s, [])]
         if not candidates:
             return None
         spelt = latin_spelling(word)

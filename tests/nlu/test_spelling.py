@@ -136,3 +136,14 @@ def test_a_pair_seen_in_training_beats_a_common_slip():
 def test_a_real_word_typed_with_a_doubled_letter_is_that_word(speller):
     # «سهام» (shares) is in the word list, not the training data; «سهام» is one edit from «سلام».
     assert speller.correct_sentence(["قیمت", "سههام"]) == ["قیمت", "سهام"]
+
+
+def test_finglish_with_two_letters_swapped(speller):
+    # «parvadne» reads p-r-d-n; no known word has that skeleton, «پرونده» has p-r-n-d.
+    assert speller.correct("parvadne") == "پرونده"
+    assert speller.correct("sm") == "sm"  # too few consonants to guess at
+
+
+def test_a_doubled_real_word_is_still_read_by_its_neighbours(speller):
+    # «سسالم» undoubled is «سالم» (healthy), but «سلام وقت» is a pair of the training data.
+    assert speller.correct_sentence(["سسالم", "وقت", "بخیر"]) == ["سلام", "وقت", "بخیر"]
