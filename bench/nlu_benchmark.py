@@ -260,17 +260,19 @@ def read_massive(path: Path) -> list[Example]:
     return rows
 
 
+def ngram_vectorizers() -> list[TfidfVectorizer]:
+    """The baseline's features: TF-IDF of words (1-2) and of characters within words (2-5)."""
+    return [
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+    ]
+
+
 def svm_baseline(train_rows: Sequence[Example], valid_rows: Sequence[Example], test_rows: Sequence[Example]) -> dict[str, Any]:
     """TF-IDF words (1-2) + char_wb (2-5) on normalised text, LinearSVC with C chosen on valid."""
 
-    def vectorizers() -> list[TfidfVectorizer]:
-        return [
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", sublinear_tf=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        ]
-
     def fit(texts: Sequence[str]) -> tuple[list[TfidfVectorizer], Any]:
-        fitted = vectorizers()
+        fitted = ngram_vectorizers()
         return fitted, hstack([v.fit_transform(texts) for v in fitted]).tocsr()
 
     def transform(fitted: Sequence[TfidfVectorizer], texts: Sequence[str]) -> Any:

@@ -243,13 +243,14 @@ class Speller:
         # The normaliser keeps a long run of one letter as two («سلللام» -> «سللام»), so a
         # double that the known word lacks is undone first, free of charge, then one edit.
         singles = _undoubled(word)
+
+        def rank(c: str) -> tuple[bool, bool, int, str]:
+            return ((before, c) in self.pairs or (c, after) in self.pairs, is_common_slip(word, c), self.counts[c], c)
+
         for bases in ([], [word], singles):
             candidates = [c for base in bases for c in one_edit_away(base, alphabet) if c in self.counts] if bases else [c for c in singles if c in self.counts]
             if candidates:
-                return max(
-                    candidates,
-                    key=lambda c: ((before, c) in self.pairs or (c, after) in self.pairs, is_common_slip(word, c), self.counts[c], c),
-                )
+                return max(candidates, key=rank)
         return None
 
     def _from_latin(self, word: str) -> str | None:
