@@ -98,15 +98,16 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return np.vstack(parts) if parts else np.zeros((0, model.dim), dtype=np.float32)
 
     def _featurize(self, messages: List[Message]) -> None:
-        messages = [m for m in messages if m.get(TEXT)]
         vectors = self.encode([message_text(m) for m in messages])
         for message, vector in zip(messages, vectors):
             self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
+        self._featurize([m for m in training_data.training_examples if m.get(TEXT)])
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
+        # Every message, an empty one too: the n-gram featurizers give it (empty) features, and
+        # the classifier needs each featurizer's block to line up with what it was trained on.
         self._featurize(messages)
         return messages

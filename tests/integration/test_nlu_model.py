@@ -49,3 +49,10 @@ async def test_a_real_word_is_not_taken_for_a_greeting(stack):
 )
 async def test_a_request_in_new_words_is_understood_by_its_meaning(stack, text, intent):
     assert (await parse(stack, text))["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u200c\u200c"])
+async def test_an_empty_message_falls_back(stack, text):
+    # Every featurizer must give an empty message its block, or the classifier's columns no
+    # longer line up with training and the parse fails (a 500 from Rasa).
+    assert (await parse(stack, text))["intent"]["name"] == "nlu_fallback"
