@@ -227,12 +227,12 @@ class Speller:
             real = next((s for s in sorted(_undoubled(word)) if s.replace(ZWNJ, "") in self.protected), None)
             if real is None:
                 return self._nearest(word, PERSIAN_LETTERS, before, after) or word
-        in_context = [
-            c
-            for c in one_edit_away(real)
-            if c in self.counts and ((before, c) in self.pairs or (c, after) in self.pairs)
-        ]
+        in_context = [c for c in one_edit_away(real) if c in self.counts and self._in_context(c, before, after)]
         return max(in_context, key=lambda c: (self.counts[c], c)) if in_context else real
+
+    def _in_context(self, word: str, before: str | None, after: str | None) -> bool:
+        """Whether ``word`` makes a pair seen in training with the word before or after it."""
+        return (before, word) in self.pairs or (word, after) in self.pairs
 
     def _nearest(self, word: str, alphabet: str, before: str | None = None, after: str | None = None) -> str | None:
         """The known word one edit away. Among several: one that makes a pair seen in training
@@ -245,7 +245,7 @@ class Speller:
         singles = _undoubled(word)
 
         def rank(c: str) -> tuple[bool, bool, int, str]:
-            return ((before, c) in self.pairs or (c, after) in self.pairs, is_common_slip(word, c), self.counts[c], c)
+            return (self._in_context(c, before, after), is_common_slip(word, c), self.counts[c], c)
 
         for bases in ([], [word], singles):
             candidates = [c for base in bases for c in one_edit_away(base, alphabet) if c in self.counts] if bases else [c for c in singles if c in self.counts]
