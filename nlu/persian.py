@@ -203,6 +203,15 @@ def normalize(text: str) -> str:
     return normalize_with_map(text)[0]
 
 
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit in any script: «؟؟؟», «...» or «<>» do not.
+
+    A message of marks alone says nothing the classifier can read; its character n-grams are
+    those of punctuation seen beside words in training («نه؟»), so it would be taken for
+    whichever intent used them most (a confused «؟؟؟» read as «no»)."""
+    return any(ch.isalnum() for ch in text)
+
+
 _TO_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 

@@ -7,6 +7,9 @@ C=100 and the fallback threshold 0.3, both chosen by 5-fold cross-validation of 
 data (in-scope accuracy and off-topic messages caught), not on the held-out set. Saved with
 skops (no pickle), like Rasa's own.
 
+A message without a letter or a digit («؟؟؟», «...») gets no intent and confidence 0, so the
+FallbackClassifier answers it as not understood.
+
 A dense sentence vector (SentenceEncoderFeaturizer) joins the n-gram blocks unweighted by TF-IDF,
 scaled by ``dense_weight``.
 """
@@ -30,6 +33,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+
+from nlu.persian import has_words
 
 TRUSTED = [
     "sklearn.pipeline.Pipeline",
@@ -132,6 +137,11 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         probabilities = self.model.predict_proba(sentence_features(messages, self.config["dense_weight"])[0])
         labels = self.model.classes_
         for message, row in zip(messages, probabilities):
+            if not has_words(message.get(TEXT) or ""):
+                # Nothing to read: no intent, so the FallbackClassifier asks the citizen again.
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+                continue
             ranking = sorted(({"name": str(n), "confidence": float(p)} for n, p in zip(labels, row)), key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking[: self.config["ranking_length"]], add_to_output=True)

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from nlu.persian import format_amount, normalize, normalize_with_map, persian_digits
+from nlu.persian import format_amount, has_words, normalize, normalize_with_map, persian_digits
 
 
 @pytest.mark.parametrize("variant", ["می‌خواهم", "می خواهم", "میخواهم", "مي خواهم", "میـــخواهم"])
@@ -181,3 +181,13 @@ def test_entity_spans_stay_aligned(text, span):
 def test_replies_use_persian_digits():
     assert persian_digits(1405) == "۱۴۰۵"
     assert format_amount(1250000) == "۱٬۲۵۰٬۰۰۰ تومان"
+
+
+@pytest.mark.parametrize("text", ["سلام", "ok", "۱۲۳", "12", "پرونده؟"])
+def test_a_message_with_a_letter_or_digit_has_words(text):
+    assert has_words(text)
+
+
+@pytest.mark.parametrize("text", ["", "  ", "؟؟؟", "...", "!!", "<>", "\u200c", "🙏"])
+def test_marks_alone_are_not_words(text):
+    assert not has_words(text)
