@@ -198,7 +198,10 @@ class Speller:
             pairs.update(zip(words, words[1:]))
         real = {w.replace(ZWNJ, "") for w in lexicon}
         near = {n.replace(ZWNJ, "") for w in counts if _PERSIAN_WORD.fullmatch(w) for n in one_edit_away(w)}
-        protected = frozenset(near & real - {w.replace(ZWNJ, "") for w in counts})
+        # A real word with a double of its own («ناامید», hopeless) is reached from a known one
+        # by undoing the double and one edit («امید», hope), the way a slip would be: it is kept too.
+        doubled = {w for w in real if any(u in near for u in _undoubled(w))}
+        protected = frozenset((near | doubled) & real - {w.replace(ZWNJ, "") for w in counts})
         return cls(dict(counts), protected, frozenset(pairs), **options)
 
     def correct_sentence(self, words: list[str]) -> list[str]:

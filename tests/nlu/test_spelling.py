@@ -19,9 +19,10 @@ TRAINING = [
     "شرایط بازنشستگی",
     "درخواستم کجاست",
     "گواهینامه‌ام آماده شد",
+    "امید دارم",
 ]
 # Real words of Persian that are one edit from a training word but not in the training data.
-LEXICON = ["سهام", "قلبی", "سالم", "پیام", "کجا"]
+LEXICON = ["سهام", "قلبی", "سالم", "پیام", "کجا", "ناامید"]
 
 
 @pytest.fixture
@@ -147,3 +148,9 @@ def test_finglish_with_two_letters_swapped(speller):
 def test_a_doubled_real_word_is_still_read_by_its_neighbours(speller):
     # «سسالم» undoubled is «سالم» (healthy), but «سلام وقت» is a pair of the training data.
     assert speller.correct_sentence(["سسالم", "وقت", "بخیر"]) == ["سلام", "وقت", "بخیر"]
+
+
+def test_a_real_word_with_a_doubled_letter_of_its_own_stays(speller):
+    # «ناامید» (hopeless) is a real word; undoing its «اا» and dropping «ن» gives the known
+    # «امید» (hope), the opposite meaning.
+    assert speller.correct_sentence(["ناامید", "دارم"]) == ["ناامید", "دارم"]
