@@ -197,6 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=1.5e-4)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--head", choices=("random", "centroids"), default="random",
+                        help="cosine head's start: random, or each intent's mean frozen vector")
+    parser.add_argument("--smoothing", type=float, default=0.0, help="label smoothing of the loss")
     parser.add_argument("--massive-dir", type=Path, default=MASSIVE_DIR)
     args = parser.parse_args(argv)
 
@@ -230,7 +233,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     layers = [{n: variable(f"l{i}.{n}", i >= frozen) for n in LAYER_TENSORS} for i in range(e5.sizes["NL"])]
     embedding = {n: variable(n, False) for n in ("word", "pos", "type", "eln.w", "eln.b")}
-    head_w = tf.Variable(tf.random.normal((H, len(classes)), stddev=0.02, seed=args.seed))
+    frozen_vectors = {s: stock.query(texts[s]) for s in texts}
+    if args.head == "centroids":
+        # Start from where the pretrained vectors already put each intent: the first steps then
+        # tune the encoder instead of teaching a random head.
+        centroids = np.stack([frozen_vectors["train"][labels["train"] == c].mean(0) for c in range(len(classes))], 1)
+        head_w = tf.Variable(centroids.astype(np.float32))
+    else:
+        head_w = tf.Variable(tf.random.normal((H, len(classes)), stddev=0.02, seed=args.seed))
     head_b = tf.Variable(tf.zeros((len(classes),)))
 
     def layer_norm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
@@ -292,7 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     @tf.function(input_signature=[hidden_spec, spec, tf.TensorSpec([None], tf.int64)])
     def step(states: tf.Tensor, mask: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits(upper(states, mask, True))))
+            target = tf.one_hot(y, len(classes)) * (1 - args.smoothing) + args.smoothing / len(classes)
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(target, logits(upper(states, mask, True))))
         optimiser.apply_gradients(zip(tape.gradient(loss, trainable), trainable))
         return loss
 
@@ -321,7 +332,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # The n-gram + frozen-encoder classifier, as a LinearSVC (its scores, softmaxed).
     vectorisers = ngram_vectorizers()
-    frozen_vectors = {s: stock.query(texts[s]) for s in texts}
     features = {"train": hstack([v.fit_transform(texts["train"]) for v in vectorisers] + [csr_matrix(2 * frozen_vectors["train"])]).tocsr()}
     for s in ("valid", "test"):
         features[s] = hstack([v.transform(texts[s]) for v in vectorisers] + [csr_matrix(2 * frozen_vectors[s])]).tocsr()
@@ -336,7 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     grid = [(t, a) for t in (3, 5, 10) for a in (0.3, 0.5, 0.7)]
     mixed = {s: {(t, a): a * probabilities[s] + (1 - a) * softmax(t * scores[s], 1) for t, a in grid} for s in ("valid", "test")}
     chosen = max(grid, key=lambda g: accuracy("valid", mixed["valid"][g]))
-    print(f"top {args.layers} layers, {args.epochs} epochs, lr {args.lr}: trained in {train_seconds:.0f} s")
+    print(f"top {args.layers} layers, {args.epochs} epochs, lr {args.lr}, head {args.head}, "
+          f"smoothing {args.smoothing}: trained in {train_seconds:.0f} s")
     print("| model | valid % | test % |\n| --- | --- | --- |")
     print(f"| fine-tuned encoder alone | {accuracy('valid', probabilities['valid'])} | {accuracy('test', probabilities['test'])} |")
     print(f"| n-grams + frozen encoder, LinearSVC | {accuracy('valid', scores['valid'])} | {accuracy('test', scores['test'])} |")

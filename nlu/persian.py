@@ -62,6 +62,16 @@ _LETTERS = {
     "\u00bb": '"',  # »
     "\u2026": "...",  # … (one character becomes three; the index map follows)
 }
+# The emoji people answer with instead of a word, read as that word: an older user taps 👍 for
+# «yes» to a question, and a 🌹 or 🙏 says thanks in Iranian chats. Any other emoji stays a
+# mark (a message of marks alone falls back, see has_words).
+_EMOJI_WORDS = {
+    **dict.fromkeys("👍👌✅✔☑🆗", "باشه"),
+    **dict.fromkeys("👎❌✖🚫", "نه"),
+    **dict.fromkeys("🙏🌹💐❤💙💚🌷", "ممنون"),
+}
+# Skin-tone modifiers (🏻–🏿) and the emoji-style selector are dropped: 👍🏽 is 👍.
+_EMOJI_MODIFIERS = {chr(c) for c in range(0x1F3FB, 0x1F400)} | {"\ufe0f"}
 for _i in range(10):
     _LETTERS[chr(0x06F0 + _i)] = str(_i)  # Persian digits
     _LETTERS[chr(0x0660 + _i)] = str(_i)  # Arabic-Indic digits
@@ -122,10 +132,11 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """
     out: list[str] = []
     mapping: list[int] = []
+    after_emoji = False
 
     for ch in text:
         mapping.append(len(out))
-        if ch in _DROP or (unicodedata.category(ch) == "Mn"):
+        if ch in _DROP or ch in _EMOJI_MODIFIERS or (unicodedata.category(ch) == "Mn"):
             continue
         ch = _LETTERS.get(ch, ch)
         if ch == ZWNJ:
@@ -134,6 +145,16 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
         if ch.isspace():
             if out and out[-1] != " ":
                 out.append(" ")
+            continue
+        word = _EMOJI_WORDS.get(ch)
+        if word or after_emoji:
+            # An emoji's word stands apart from its neighbours: «مرسی🌹» is «مرسی ممنون».
+            if out and out[-1] != " ":
+                out.append(" ")
+            mapping[-1] = len(out)
+        after_emoji = bool(word)
+        if word:
+            out.extend(word)
             continue
         if "A" <= ch <= "Z":
             ch = ch.lower()

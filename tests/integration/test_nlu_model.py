@@ -58,8 +58,15 @@ async def test_an_empty_message_falls_back(stack, text):
     assert (await parse(stack, text))["intent"]["name"] == "nlu_fallback"
 
 
-@pytest.mark.parametrize("text", ["؟؟؟", "...", "!!"])
+@pytest.mark.parametrize("text", ["؟؟؟", "...", "!!", "😐"])
 async def test_a_message_of_marks_alone_falls_back(stack, text):
     # A confused «؟؟؟» once came out as deny (0.47), above the fallback threshold: a «no».
     result = await parse(stack, text)
     assert result["intent"]["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text, intent", [("👍", "affirm"), ("👌🏻", "affirm"), ("👎", "deny"), ("🙏", "thank"), ("🌹🌹", "thank")])
+async def test_an_answering_emoji_is_read_as_its_word(stack, text, intent):
+    # A thumbs-up is how many older users say yes to a question; it once fell back.
+    result = await parse(stack, text)
+    assert result["intent"]["name"] == intent

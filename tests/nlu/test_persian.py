@@ -188,6 +188,33 @@ def test_a_message_with_a_letter_or_digit_has_words(text):
     assert has_words(text)
 
 
-@pytest.mark.parametrize("text", ["", "  ", "؟؟؟", "...", "!!", "<>", "\u200c", "🙏"])
+@pytest.mark.parametrize("text", ["", "  ", "؟؟؟", "...", "!!", "<>", "\u200c", "😐"])
 def test_marks_alone_are_not_words(text):
     assert not has_words(text)
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("👍", "باشه"),
+        ("👍🏽", "باشه"),
+        ("👌️", "باشه"),
+        ("👎", "نه"),
+        ("🙏", "ممنون"),
+        ("❤️", "ممنون"),
+        ("مرسی🌹", "مرسی ممنون"),
+        ("باشه 👍 بفرستید", "باشه باشه بفرستید"),
+        ("سلام 😊", "سلام 😊"),
+    ],
+)
+def test_an_answering_emoji_reads_as_its_word(raw, expected):
+    assert normalize(raw) == expected
+    assert normalize(expected) == expected
+
+
+def test_an_emoji_word_keeps_the_spans_around_it_aligned():
+    text = "مرسی🙏 کد ملیم ۰۰۱۲۳۴۵۶۷۸"
+    normalised, mapping = normalize_with_map(text)
+    start = text.index("۰")
+    assert normalised[mapping[start] : mapping[len(text)]] == "0012345678"
+    assert normalised[mapping[4] : mapping[5]] == "ممنون"
