@@ -144,7 +144,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
                 continue
             ranking = sorted(({"name": str(n), "confidence": float(p)} for n, p in zip(labels, row)), key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)
-            message.set("intent_ranking", ranking[: self.config["ranking_length"]], add_to_output=True)
+            message.set("intent_ranking", ranking[: self.config["ranking_length"] or None], add_to_output=True)
         return messages
 
     def persist(self) -> None:
