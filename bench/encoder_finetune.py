@@ -1,6 +1,6 @@
 """Experiment: the sentence encoder fine-tuned on MASSIVE fa-IR, alone and beside the n-grams.
 
-A quicker loop than the whole pipeline (``make bench-nlu ARGS='--config config.finetuned.yml'``)
+A quicker loop than the whole pipeline (``bash scripts/bench_nlu.sh --config config.finetuned.yml``)
 for choosing FineTunedEncoderClassifier's settings on valid: it fine-tunes ``nlu.finetuning``'s
 encoder on train and scores on valid and test
 

