@@ -61,7 +61,14 @@ class FineTunedEncoderClassifier(IntentClassifier, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"weight": 0.5, "prefix": "query", "ranking_length": 10, **dataclasses.asdict(FineTuning())}
+        # reads: "lemmas", the speller's words as the sentence featurizer reads them, or "text",
+        # the normalised text as typed (the encoder's own word pieces then meet the misspelling).
+        return {"weight": 0.5, "prefix": "query", "reads": "lemmas", "ranking_length": 10, **dataclasses.asdict(FineTuning())}
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if config.get("reads", "lemmas") not in ("lemmas", "text"):
+            raise ValueError("FineTunedEncoderClassifier: reads must be 'lemmas' or 'text'")
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -87,7 +94,8 @@ class FineTunedEncoderClassifier(IntentClassifier, GraphComponent):
 
     def _ids(self, messages: List[Message]) -> List[List[int]]:
         model_file = e5_file()
-        return [model_file.tokenize(f"{self.config['prefix']}: {message_text(m)}") for m in messages]
+        read = message_text if self.config["reads"] == "lemmas" else (lambda m: m.get(TEXT) or "")
+        return [model_file.tokenize(f"{self.config['prefix']}: {read(m)}") for m in messages]
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]

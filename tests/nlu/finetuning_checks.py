@@ -47,8 +47,20 @@ def main(work: Path) -> dict:
     theirs = stock.query(TEXTS)
     out["cosines"] = [float(a @ b) for a, b in zip(ours, theirs)]
 
-    from rasa.model_training import train_nlu
     from rasa.core.agent import Agent
+    from rasa.model_training import train_nlu
+    from rasa.nlu.tokenizers.tokenizer import Token
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlu.components.finetuned_classifier import FineTunedEncoderClassifier
+
+    # What each reading feeds the encoder: the speller's lemmas, or the text as typed.
+    message = Message.build(text="salam parvande")
+    message.set("text_tokens", [Token("salam", 0, lemma="سلام"), Token("parvande", 6, lemma="پرونده")])
+    out["reads"] = {
+        reads: FineTunedEncoderClassifier({"reads": reads}, None, None)._ids([message])[0] for reads in ("lemmas", "text")
+    }
+    out["expected_reads"] = {"lemmas": e5.tokenize("query: سلام پرونده"), "text": e5.tokenize("query: salam parvande")}
 
     config = yaml.safe_load((ROOT / "config.finetuned.yml").read_text(encoding="utf-8"))
     for step in config["pipeline"]:

@@ -60,3 +60,8 @@ def test_a_message_of_marks_alone_still_falls_back(checks):
     parsed = checks["parsed"]["؟؟؟"]
     assert parsed["intent"]["name"] == "nlu_fallback"
     assert parsed["parts"] is None
+
+
+def test_the_encoder_reads_the_lemmas_or_the_typed_text_as_configured(checks):
+    assert checks["reads"] == checks["expected_reads"]
+    assert checks["reads"]["lemmas"] != checks["reads"]["text"]
