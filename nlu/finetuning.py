@@ -117,10 +117,17 @@ class EncoderClassifier:
         tf = self._tf
         return self.settings.scale * tf.matmul(vectors, tf.math.l2_normalize(self._head_w, 0)) + self._head_b
 
+    def _within_positions(self, ids: Sequence[Sequence[int]]) -> list[Sequence[int]]:
+        """Texts longer than the encoder's 512 positions keep their start and the end token: the
+        intent is asked early, and a longer message would otherwise fail the whole batch."""
+        limit = self.e5.sizes["MAXP"]
+        return [i if len(i) <= limit else [*i[: limit - 1], i[-1]] for i in ids]
+
     # --- use ---------------------------------------------------------------------------------
 
     def vectors(self, ids: Sequence[Sequence[int]], batch_size: int = 128) -> np.ndarray:
         """Each text's sentence vector (token ids from ``E5File.tokenize``)."""
+        ids = self._within_positions(ids)
         out = np.zeros((len(ids), self.e5.sizes["H"]), np.float32)
         for rows in length_batches([len(i) for i in ids], batch_size):
             out[rows] = self._vectors(*padded(ids, rows)).numpy()
@@ -130,6 +137,7 @@ class EncoderClassifier:
         """One row per text: the probability of each of ``classes``."""
         from scipy.special import softmax
 
+        ids = self._within_positions(ids)
         out = np.zeros((len(ids), len(self.classes)), np.float32)
         for rows in length_batches([len(i) for i in ids], batch_size):
             out[rows] = softmax(self._logits_of(*padded(ids, rows)).numpy(), axis=1)
@@ -138,6 +146,7 @@ class EncoderClassifier:
     def fit(self, ids: Sequence[Sequence[int]], labels: Sequence[int]) -> None:
         """Fine-tune on ``ids`` labelled with indices of ``classes``."""
         tf, s = self._tf, self.settings
+        ids = self._within_positions(ids)
         labels = np.asarray(labels, np.int64)
         tf.random.set_seed(s.seed)
         start = self.vectors(ids)

@@ -23,6 +23,8 @@ TEXTS = [
     "ℌello ﷽",
     "",
 ]
+# Past the encoder's 512 positions (the gateway lets 4,096 characters through).
+LONG = "سلام " * 1500
 TRAINING = {
     "greet": ["سلام", "سلام خوبی", "درود", "صبح بخیر", "سلام وقت بخیر"],
     "case_status": ["پرونده من چی شد", "وضعیت پرونده", "پیگیری درخواست", "پرونده ام کجاست", "درخواستم به کجا رسید"],
@@ -73,8 +75,9 @@ def main(work: Path) -> dict:
     agent = Agent.load(model)
 
     async def parse() -> dict:
-        return {t: await agent.parse_message(t) for t in ("سلام عزیز", "پرونده من کجاست", "؟؟؟")}
+        return {t: await agent.parse_message(t) for t in ("سلام عزیز", "پرونده من کجاست", "؟؟؟", LONG)}
 
+    out["long_tokens"] = len(e5.tokenize(f"query: {LONG}"))
     out["parsed"] = {
         t: {"intent": r["intent"], "ranking": r.get("intent_ranking"), "parts": r.get("intent_parts")}
         for t, r in asyncio.run(parse()).items()

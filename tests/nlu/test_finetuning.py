@@ -65,3 +65,10 @@ def test_a_message_of_marks_alone_still_falls_back(checks):
 def test_the_encoder_reads_the_lemmas_or_the_typed_text_as_configured(checks):
     assert checks["reads"] == checks["expected_reads"]
     assert checks["reads"]["lemmas"] != checks["reads"]["text"]
+
+
+def test_a_message_longer_than_the_encoder_reads_is_classified_by_its_start(checks):
+    assert checks["long_tokens"] > 512
+    parsed = checks["parsed"]["سلام " * 1500]
+    assert parsed["intent"]["name"] == "greet"
+    assert parsed["parts"]["encoder"]["greet"] > 0.6
