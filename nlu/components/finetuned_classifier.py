@@ -61,7 +61,11 @@ class FineTunedEncoderClassifier(IntentClassifier, GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         # reads: "lemmas", the speller's words as the sentence featurizer reads them, or "text",
         # the normalised text as typed (the encoder's own word pieces then meet the misspelling).
-        return {"weight": 0.5, "prefix": "query", "reads": "lemmas", "ranking_length": 10, **dataclasses.asdict(FineTuning())}
+        # report_parts: also output each part's probabilities (PARTS), which only a benchmark reads.
+        return {
+            "weight": 0.5, "prefix": "query", "reads": "lemmas", "ranking_length": 10, "report_parts": False,
+            **dataclasses.asdict(FineTuning()),
+        }
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -117,7 +121,8 @@ class FineTunedEncoderClassifier(IntentClassifier, GraphComponent):
             ranking = sorted(({"name": n, "confidence": p} for n, p in mixed.items()), key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking[: int(self.config["ranking_length"]) or None], add_to_output=True)
-            message.set(PARTS, {"encoder": own, "previous": previous}, add_to_output=True)
+            if self.config["report_parts"]:
+                message.set(PARTS, {"encoder": own, "previous": previous}, add_to_output=True)
         return messages
 
     def persist(self) -> None:

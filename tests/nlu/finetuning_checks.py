@@ -63,6 +63,10 @@ def main(work: Path) -> dict:
         reads: FineTunedEncoderClassifier({"reads": reads}, None, None)._ids([message])[0] for reads in ("lemmas", "text")
     }
     out["expected_reads"] = {"lemmas": e5.tokenize("query: سلام پرونده"), "text": e5.tokenize("query: salam parvande")}
+    quiet = FineTunedEncoderClassifier({}, None, None)
+    quiet.model = encoder
+    (processed,) = quiet.process([message])
+    out["default_output"] = {"intent": processed.get("intent", {}).get("name"), "parts": processed.get("intent_parts")}
 
     config = yaml.safe_load((ROOT / "config.finetuned.yml").read_text(encoding="utf-8"))
     for step in config["pipeline"]:

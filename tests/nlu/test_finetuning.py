@@ -62,6 +62,11 @@ def test_a_message_of_marks_alone_still_falls_back(checks):
     assert parsed["parts"] is None
 
 
+def test_each_parts_probabilities_are_output_only_when_asked(checks):
+    # config.finetuned.yml asks (the parses above carry them); by default a parse has only the average.
+    assert checks["default_output"] == {"intent": "x", "parts": None}
+
+
 def test_the_encoder_reads_the_lemmas_or_the_typed_text_as_configured(checks):
     assert checks["reads"] == checks["expected_reads"]
     assert checks["reads"]["lemmas"] != checks["reads"]["text"]
