@@ -233,6 +233,18 @@ def has_words(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+def clipped(text: str, limit: int) -> str:
+    """At most ``limit`` words of ``text``: its first half and its last, when it is longer.
+
+    A long message opens with greetings and the story, and often asks at its end («…
+    میخواستم ببینم پرونده‌ام چی شد»), so both ends are kept."""
+    words = text.split()
+    if limit <= 0 or len(words) <= limit:
+        return text
+    head = (limit + 1) // 2
+    return " ".join(words[:head] + words[len(words) - (limit - head) :])
+
+
 _TO_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 

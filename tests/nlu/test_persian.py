@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from nlu.persian import format_amount, has_words, normalize, normalize_with_map, persian_digits
+from nlu.persian import clipped, format_amount, has_words, normalize, normalize_with_map, persian_digits
 
 
 @pytest.mark.parametrize("variant", ["می‌خواهم", "می خواهم", "میخواهم", "مي خواهم", "میـــخواهم"])
@@ -186,6 +186,18 @@ def test_replies_use_persian_digits():
 @pytest.mark.parametrize("text", ["سلام", "ok", "۱۲۳", "12", "پرونده؟"])
 def test_a_message_with_a_letter_or_digit_has_words(text):
     assert has_words(text)
+
+
+def test_a_long_text_is_clipped_to_its_two_ends():
+    words = [f"w{i}" for i in range(100)]
+    assert clipped(" ".join(words), 5) == "w0 w1 w2 w98 w99"
+    assert clipped(" ".join(words), 4) == "w0 w1 w98 w99"
+
+
+@pytest.mark.parametrize("limit", [0, 3, 10])
+def test_a_text_within_the_limit_is_kept_as_it_is(limit):
+    text = "سلام  پرونده من"  # two spaces: kept too
+    assert clipped(text, limit) == text
 
 
 @pytest.mark.parametrize("text", ["", "  ", "؟؟؟", "...", "!!", "<>", "\u200c", "😐"])
