@@ -9,6 +9,7 @@ every word it has not seen; known words are never changed.
   training data lacks is not a typo and stays as it is: «سهام» (shares) is not «سلام». Real words
   come from a Persian word list (Debian's hunspell dictionary, fully inflected); only those one
   edit from a training word are kept, since only they could be mistaken.
+- A slip in a word with a spoken ending is read by its stem: «اپراتروم» -> «اپراتور».
 - A Latin word is read by its consonants, the way people write Persian in Latin letters:
   «parvandam» and «پرونده‌ام» share the skeleton p-r-n-d-m. Among known words with that skeleton
   the one closest to a letter-by-letter reading of the vowels wins, then the most frequent.
@@ -158,6 +159,17 @@ def is_common_slip(typed: str, meant: str) -> bool:
     return len(diff) == 1 and (typed[diff[0]], meant[diff[0]]) in CLOSE_LETTERS
 
 
+# Endings spoken Persian joins to a word: «اپراتورم» (my operator), «قبلیشو» (the previous one),
+# «عاشقتم» (I love you). Longest first, so «شون» is tried before «ن» would be.
+SUFFIXES = ("هامون", "هاتون", "هاشون", "مون", "تون", "شون", "تم", "شو", "مو", "تو", "رو", "ام", "ات", "اش", "م", "ت", "ش", "و")
+
+
+def _stems(word: str) -> list[tuple[str, str]]:
+    """``word`` split into a stem and each ending of ``SUFFIXES`` it has (a half-space between
+    them dropped)."""
+    return [(word[: -len(s)].rstrip(ZWNJ), s) for s in SUFFIXES if word.endswith(s) and len(word) > len(s)]
+
+
 def _undoubled(word: str) -> set[str]:
     """``word`` with one of its doubled letters typed once."""
     return {word[:i] + word[i + 1 :] for i in range(len(word) - 1) if word[i] == word[i + 1]}
@@ -201,7 +213,10 @@ class Speller:
         # A real word with a double of its own («ناامید», hopeless) is reached from a known one
         # by undoing the double and one edit («امید», hope), the way a slip would be: it is kept too.
         doubled = {w for w in real if any(u in near for u in _undoubled(w))}
-        protected = frozenset((near | doubled) & real - {w.replace(ZWNJ, "") for w in counts})
+        # And a real word whose stem is one edit from a known word, the way a slip with an ending
+        # would be («کتابم» if only «کباب» were known).
+        suffixed = {w for w in real if any(stem in near for stem, _ in _stems(w))}
+        protected = frozenset((near | doubled | suffixed) & real - {w.replace(ZWNJ, "") for w in counts})
         return cls(dict(counts), protected, frozenset(pairs), **options)
 
     def correct_sentence(self, words: list[str]) -> list[str]:
@@ -229,7 +244,7 @@ class Speller:
         else:
             real = next((s for s in sorted(_undoubled(word)) if s.replace(ZWNJ, "") in self.protected), None)
             if real is None:
-                return self._nearest(word, PERSIAN_LETTERS, before, after) or word
+                return self._nearest(word, PERSIAN_LETTERS, before, after) or self._with_ending(word, before, after) or word
         in_context = [c for c in one_edit_away(real) if c in self.counts and self._in_context(c, before, after)]
         return max(in_context, key=lambda c: (self.counts[c], c)) if in_context else real
 
@@ -254,6 +269,18 @@ class Speller:
             candidates = [c for base in bases for c in one_edit_away(base, alphabet) if c in self.counts] if bases else [c for c in singles if c in self.counts]
             if candidates:
                 return max(candidates, key=rank)
+        return None
+
+    def _with_ending(self, word: str, before: str | None, after: str | None) -> str | None:
+        """A slip in a word with a spoken ending: «اپراتروم» is «اپراتور» (two letters swapped)
+        and «م». The known word stands for it, its ending too when that form is known; the
+        ending seldom changes what is asked."""
+        for stem, ending in _stems(word):
+            if len(stem) <= self.min_length:
+                continue  # a short stem has too many neighbours to guess from
+            known = stem if stem in self.counts else self._nearest(stem, PERSIAN_LETTERS, before, after)
+            if known:
+                return known + ending if known + ending in self.counts else known
         return None
 
     def _from_latin(self, word: str) -> str | None:

@@ -24,6 +24,7 @@ async def parse(stack, text: str) -> dict:
         ("سلللام", "greet"),  # a letter typed many times
         ("mamnon", "thank"),  # a Finglish word misspelt
         ("vaziate parvandeye man chi shode", "case_status"),
+        ("منتظر اپراتروم", "request_human"),  # two letters swapped in a word with an ending («م»)
     ],
 )
 async def test_misspelt_and_finglish_words_are_understood(stack, text, intent):

@@ -20,9 +20,10 @@ TRAINING = [
     "درخواستم کجاست",
     "گواهینامه‌ام آماده شد",
     "امید دارم",
+    "با اپراتور صحبت کنم",
 ]
 # Real words of Persian that are one edit from a training word but not in the training data.
-LEXICON = ["سهام", "قلبی", "سالم", "پیام", "کجا", "ناامید"]
+LEXICON = ["سهام", "قلبی", "سالم", "پیام", "کجا", "ناامید", "سالمش"]
 
 
 @pytest.fixture
@@ -154,3 +155,25 @@ def test_a_real_word_with_a_doubled_letter_of_its_own_stays(speller):
     # «ناامید» (hopeless) is a real word; undoing its «اا» and dropping «ن» gives the known
     # «امید» (hope), the opposite meaning.
     assert speller.correct_sentence(["ناامید", "دارم"]) == ["ناامید", "دارم"]
+
+
+@pytest.mark.parametrize(
+    "typo, word",
+    [
+        ("اپراتروم", "اپراتور"),  # two letters swapped, and «م» (my)
+        ("قبلیشو", "قبلی"),  # a known word with «شو»
+        ("قبیلشو", "قبلی"),  # both
+        ("درخاستمو", "درخواستم"),  # the known form with its ending wins over the bare stem
+    ],
+)
+def test_a_slip_in_a_word_with_a_spoken_ending(speller, typo, word):
+    assert speller.correct(typo) == word
+
+
+def test_a_short_stem_with_an_ending_is_not_guessed(speller):
+    assert speller.correct("سامشو") == "سامشو"  # «سام» (then «شو») has too many neighbours to tell
+
+
+def test_a_real_word_with_an_ending_stays(speller):
+    # «سالمش» (it healthy) is «سالم» and «ش»; «سالم» is a slip of «سلام» only in a greeting.
+    assert speller.correct("سالمش") == "سالمش"
