@@ -160,7 +160,7 @@ def is_common_slip(typed: str, meant: str) -> bool:
 
 
 # Endings spoken Persian joins to a word: «اپراتورم» (my operator), «قبلیشو» (the previous one),
-# «عاشقتم» (I love you). Longest first, so «شون» is tried before «ن» would be.
+# «عاشقتم» (I love you). Longest first, so «قبلیشو» is tried as «قبلی» + «شو» before «قبلیش» + «و».
 SUFFIXES = ("هامون", "هاتون", "هاشون", "مون", "تون", "شون", "تم", "شو", "مو", "تو", "رو", "ام", "ات", "اش", "م", "ت", "ش", "و")
 
 
