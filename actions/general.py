@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +15,8 @@ from actions.replies import say
 from actions.runtime import runtime
 from nlu.identifiers import contains_sensitive_number
 from nlu.persian import normalize, persian_digits
+
+MENU_GUIDES = 3  # a service's guides offered when it is named alone; more buttons overwhelm
 
 FORM_SLOTS = (
     "tracking_code", "otp_code", "service", "agency", "complaint_agency", "complaint_text",
@@ -87,7 +90,8 @@ class ActionFallback(Action):
 
 
 class ActionRouteInform(Action):
-    """A bare code or name with no question: start the task it belongs to."""
+    """A bare code or name with no question: a code starts its lookup, a service name offers
+    what can be done about it."""
 
     def name(self) -> Text:
         return "action_route_inform"
@@ -99,8 +103,15 @@ class ActionRouteInform(Action):
             return []
         if entity_value(tracker, "tracking_code"):
             return [FollowupAction("case_status_form")]
-        if entity_value(tracker, "service"):
-            return [FollowupAction("service_status_form")]
+        service = runtime().catalog.service(entity_value(tracker, "service") or "")
+        if service is not None:
+            # «گذرنامه» alone may mean how to get one, whether its site works or a case: ask.
+            index = await runtime().content.index()
+            guides = [a for a in index.articles if a.service == service.id][:MENU_GUIDES]
+            choices = [{"title": a.title, "payload": f'/how_to{{"article_id":"{a.id}"}}'} for a in guides]
+            say(dispatcher, "service_menu", choices=choices, service_name=service.name,
+                entities=json.dumps({"service": service.id}))
+            return []
         dispatcher.utter_message(response="utter_help")  # the menu lives in the domain, for rules
         return []
 

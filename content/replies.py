@@ -41,7 +41,12 @@ class Replies:
         return [dict(by_payload[p]) for p in payloads if p in by_payload]
 
     def render(self, key: str, choices: Iterable[dict] = (), **values: Any) -> dict:
-        """Text and buttons of a reply: the choices first, then the reply's own buttons."""
+        """Text and buttons of a reply: the choices first, then the reply's own buttons.
+
+        ``{name}`` in the text and in the reply's own button titles and payloads is filled from
+        ``values`` (a payload's entities, e.g. ``/service_status{entities}``, come from the action).
+        """
         entry = self.entries()[key]
         text = entry["text"].format_map(values) if "text" in entry else ""
-        return {"text": text, "buttons": list(choices) + self.buttons(key), "custom": dict(entry.get("custom") or {})}
+        own = [{n: v.format_map(values) for n, v in b.items()} if values else b for b in self.buttons(key)]
+        return {"text": text, "buttons": list(choices) + own, "custom": dict(entry.get("custom") or {})}

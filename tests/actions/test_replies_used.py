@@ -33,3 +33,9 @@ def test_placeholders_are_filled():
     rendered = replies.render("case_status", title="مستمری", status="در حال بررسی", last_update="۳ آذر ۱۴۰۵")
     assert "{" not in rendered["text"]
     assert [b["payload"] for b in replies.render("guide_step", number="۱", count="۳", step="x")["buttons"]] == ["/help", "/request_human"]
+
+
+def test_a_replys_own_buttons_are_filled_too():
+    rendered = Replies().render("service_menu", service_name="گذرنامه", entities='{"service": "passport"}')
+    assert rendered["buttons"][0] == {"title": "وضعیت سامانه گذرنامه", "payload": '/service_status{"service": "passport"}'}
+    assert [b["payload"] for b in rendered["buttons"][1:]] == ["/case_status", "/help", "/request_human"]

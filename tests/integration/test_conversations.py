@@ -146,6 +146,20 @@ async def test_a_bare_tracking_code_starts_a_lookup(chat):
     assert chat.slots()["tracking_code"] == "7140508213457"
 
 
+async def test_a_service_named_alone_asks_what_about_it(chat):
+    await chat.say("گذرنامه")
+    assert "درباره گذرنامه چه کاری دارید" in chat.text()
+    assert chat.buttons() == ["گرفتن گذرنامه", "وضعیت سامانه گذرنامه", "پیگیری پرونده",
+                              "منوی اصلی", "صحبت با اپراتور"]
+    await chat.click("وضعیت سامانه گذرنامه")
+    assert "سامانه گذرنامه الان کار می‌کند" in chat.text()
+    await chat.say("کارت ملی")
+    guides = [b for b in chat.buttons() if b not in ("وضعیت سامانه کارت ملی", "پیگیری پرونده", "منوی اصلی", "صحبت با اپراتور")]
+    assert len(guides) == 3 and all("کارت ملی" in g for g in guides), guides
+    await chat.click(guides[0])
+    assert "مرحله ۱ از" in chat.text()
+
+
 async def test_menu_inside_a_form_is_never_a_slot_value(chat):
     await chat.say("پیگیری پرونده")
     assert chat.slots()["requested_slot"] == "tracking_code"
