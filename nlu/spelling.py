@@ -191,13 +191,17 @@ class Speller:
     min_length: int = 3
     min_skeleton: int = 2
     _by_skeleton: dict[str, list[str]] = field(init=False, repr=False)
+    _by_shorter_skeleton: dict[str, list[str]] = field(init=False, repr=False)  # one consonant dropped
 
     def __post_init__(self) -> None:
         self._by_skeleton = defaultdict(list)
+        self._by_shorter_skeleton = defaultdict(list)
         for word in self.counts:
             if _PERSIAN_WORD.fullmatch(word):
                 for skeleton in persian_skeletons(word):
                     self._by_skeleton[skeleton].append(word)
+                    for shorter in {skeleton[:i] + skeleton[i + 1 :] for i in range(len(skeleton))}:
+                        self._by_shorter_skeleton[shorter].append(word)
 
     @classmethod
     def from_sentences(cls, sentences: Iterable[list[str]], lexicon: Iterable[str] = (), **options: int) -> "Speller":
@@ -292,7 +296,11 @@ class Speller:
             # Two letters typed in the wrong order swap two consonants: «kasnel» is «kansel».
             swapped = {skeleton[:i] + skeleton[i + 1] + skeleton[i] + skeleton[i + 2 :] for i in range(len(skeleton) - 1)}
             candidates = [c for s in sorted(swapped) for c in self._by_skeleton.get(s, [])]
+        spelt = latin_spelling(word)
+        if not candidates and len(skeleton) >= 3:
+            # A consonant left out: «kanel» reads k-n-l, «کنسل» k-n-s-l. Only a near spelling
+            # counts, and three consonants at least: «sam» is not «سلام».
+            candidates = [c for c in self._by_shorter_skeleton.get(skeleton, []) if edit_distance(spelt, c.replace(ZWNJ, "")) <= 2]
         if not candidates:
             return None
-        spelt = latin_spelling(word)
         return min(candidates, key=lambda c: (edit_distance(spelt, c.replace(ZWNJ, "")), -self.counts[c], c))

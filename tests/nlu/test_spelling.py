@@ -21,6 +21,7 @@ TRAINING = [
     "گواهینامه‌ام آماده شد",
     "امید دارم",
     "با اپراتور صحبت کنم",
+    "کنسل کن",
 ]
 # Real words of Persian that are one edit from a training word but not in the training data.
 LEXICON = ["سهام", "قلبی", "سالم", "پیام", "کجا", "ناامید", "سالمش"]
@@ -144,6 +145,17 @@ def test_finglish_with_two_letters_swapped(speller):
     # «parvadne» reads p-r-d-n; no known word has that skeleton, «پرونده» has p-r-n-d.
     assert speller.correct("parvadne") == "پرونده"
     assert speller.correct("sm") == "sm"  # too few consonants to guess at
+
+
+@pytest.mark.parametrize("latin, word", [("kanel", "کنسل"), ("kasel", "کنسل"), ("ansel", "کنسل"), ("parvnde", "پرونده")])
+def test_finglish_with_a_consonant_left_out(speller, latin, word):
+    # «kanel» reads k-n-l; no known word has it, «کنسل» (k-n-s-l) has it with one more.
+    assert speller.correct(latin) == word
+
+
+def test_a_short_finglish_word_is_not_lengthened(speller):
+    # Two consonants leave too many words one consonant longer: «sam» (s-m) is not «سلام».
+    assert speller.correct("sam") == "sam"
 
 
 def test_a_doubled_real_word_is_still_read_by_its_neighbours(speller):
