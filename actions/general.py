@@ -10,13 +10,13 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionS
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import IDENTITY_SLOTS, entity_value, is_button, latest_user_text, reset
-from actions.guides import answer_question
+from actions.guides import answer_question, article_buttons
 from actions.replies import say
 from actions.runtime import runtime
 from nlu.identifiers import contains_sensitive_number
 from nlu.persian import normalize, persian_digits
 
-MENU_GUIDES = 3  # a service's guides offered when it is named alone; more buttons overwhelm
+MENU_GUIDES = 3  # guides offered when a service or agency is named alone; more buttons overwhelm
 
 FORM_SLOTS = (
     "tracking_code", "otp_code", "service", "agency", "complaint_agency", "complaint_text",
@@ -90,8 +90,8 @@ class ActionFallback(Action):
 
 
 class ActionRouteInform(Action):
-    """A bare code or name with no question: a code starts its lookup, a service name offers
-    what can be done about it."""
+    """A bare code or name with no question: a code starts its lookup, a service or agency name
+    offers what can be done about it."""
 
     def name(self) -> Text:
         return "action_route_inform"
@@ -103,14 +103,20 @@ class ActionRouteInform(Action):
             return []
         if entity_value(tracker, "tracking_code"):
             return [FollowupAction("case_status_form")]
-        service = runtime().catalog.service(entity_value(tracker, "service") or "")
+        # «گذرنامه» or «تأمین اجتماعی» alone may mean how to do something, whether a site works
+        # or a case: ask, with its guides as buttons.
+        catalog, articles = runtime().catalog, (await runtime().content.index()).articles
+        service = catalog.service(entity_value(tracker, "service") or "")
         if service is not None:
-            # «گذرنامه» alone may mean how to get one, whether its site works or a case: ask.
-            index = await runtime().content.index()
-            guides = [a for a in index.articles if a.service == service.id][:MENU_GUIDES]
-            choices = [{"title": a.title, "payload": f'/how_to{{"article_id":"{a.id}"}}'} for a in guides]
-            say(dispatcher, "service_menu", choices=choices, service_name=service.name,
+            guides = [a for a in articles if a.service == service.id]
+            say(dispatcher, "service_menu", choices=article_buttons(guides[:MENU_GUIDES]), service_name=service.name,
                 entities=json.dumps({"service": service.id}))
+            return []
+        agency = catalog.agency(entity_value(tracker, "agency") or "")
+        if agency is not None:
+            guides = [a for a in articles if a.agency == agency.id]
+            say(dispatcher, "agency_menu", choices=article_buttons(guides[:MENU_GUIDES]), agency_name=agency.name,
+                entities=json.dumps({"agency": agency.id}))
             return []
         dispatcher.utter_message(response="utter_help")  # the menu lives in the domain, for rules
         return []

@@ -51,9 +51,13 @@ def start_article(article: Article, dispatcher: CollectingDispatcher, domain: di
     return deliver_step(article, 0, dispatcher, domain)
 
 
+def article_buttons(articles: list[Article]) -> list[dict]:
+    """One button per article, opening it as a guide."""
+    return [{"title": a.title, "payload": f'/how_to{{"article_id":"{a.id}"}}'} for a in articles]
+
+
 def offer_choices(articles: list[Article], dispatcher: CollectingDispatcher, key: str) -> None:
-    choices = [{"title": a.title, "payload": f'/how_to{{"article_id":"{a.id}"}}'} for a in articles]
-    say(dispatcher, key, choices=choices)
+    say(dispatcher, key, choices=article_buttons(articles))
 
 
 async def answer_question(text: str, dispatcher: CollectingDispatcher, domain: dict, strict: bool = False) -> Optional[List[Dict[Text, Any]]]:

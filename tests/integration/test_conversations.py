@@ -160,6 +160,17 @@ async def test_a_service_named_alone_asks_what_about_it(chat):
     assert "مرحله ۱ از" in chat.text()
 
 
+async def test_an_agency_named_alone_asks_what_about_it(chat):
+    await chat.say("تامین اجتماعی")
+    assert "درباره تأمین اجتماعی چه کاری دارید" in chat.text()
+    buttons = chat.buttons()
+    assert buttons[3:] == ["وضعیت سامانه‌های تأمین اجتماعی", "پیگیری پرونده", "منوی اصلی", "صحبت با اپراتور"], buttons
+    await chat.click("وضعیت سامانه‌های تأمین اجتماعی")
+    assert {"سابقه بیمه", "مستمری بازنشستگی", "بیمه بیکاری"} <= set(chat.buttons())
+    await chat.click("مستمری بازنشستگی")
+    assert "سامانه مستمری بازنشستگی" in chat.text()
+
+
 async def test_menu_inside_a_form_is_never_a_slot_value(chat):
     await chat.say("پیگیری پرونده")
     assert chat.slots()["requested_slot"] == "tracking_code"
