@@ -110,7 +110,7 @@ class ActionRouteInform(Action):
         if service is not None:
             guides = [a for a in articles if a.service == service.id]
             say(dispatcher, "service_menu", choices=article_buttons(guides[:MENU_GUIDES]), service_name=service.name,
-                entities=json.dumps({"service": service.id}))
+                entities=json.dumps({"service": service.id, "agency": service.agency_id}))
             return []
         agency = catalog.agency(entity_value(tracker, "agency") or "")
         if agency is not None:

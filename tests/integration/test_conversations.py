@@ -169,6 +169,9 @@ async def test_an_agency_named_alone_asks_what_about_it(chat):
     assert {"سابقه بیمه", "مستمری بازنشستگی", "بیمه بیکاری"} <= set(chat.buttons())
     await chat.click("مستمری بازنشستگی")
     assert "سامانه مستمری بازنشستگی" in chat.text()
+    await chat.say("پاسپورت")
+    await chat.click("صحبت با اپراتور")
+    assert "پلیس +۱۰" in chat.text() and "۰۹۶۳۸۰" in chat.text()  # its agency's call centre, not the general one
 
 
 async def test_menu_inside_a_form_is_never_a_slot_value(chat):
