@@ -225,7 +225,13 @@ class Speller:
 
     def correct_sentence(self, words: list[str]) -> list[str]:
         """Each word read as the known word it stands for, given its neighbours."""
-        return [self.correct(w, words[i - 1] if i else None, words[i + 1] if i + 1 < len(words) else None) for i, w in enumerate(words)]
+        read = self._read_beside(words, words)
+        # A neighbour that was a slip itself gives context only once read: in «سام رفیقق» the
+        # pair «سلام رفیق» is seen only after «رفیقق» is read as «رفیق».
+        return read if read == words else self._read_beside(words, read)
+
+    def _read_beside(self, words: list[str], neighbours: list[str]) -> list[str]:
+        return [self.correct(w, neighbours[i - 1] if i else None, neighbours[i + 1] if i + 1 < len(words) else None) for i, w in enumerate(words)]
 
     def correct(self, word: str, before: str | None = None, after: str | None = None) -> str:
         """The known word ``word`` stands for, or ``word`` itself when there is none."""

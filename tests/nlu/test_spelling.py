@@ -158,6 +158,12 @@ def test_a_short_finglish_word_is_not_lengthened(speller):
     assert speller.correct("sam") == "sam"
 
 
+def test_a_real_word_is_read_by_a_neighbour_that_was_a_slip_itself(speller):
+    # «سالم» (healthy) is «سلام» only beside «وقت»; here «وقت» is typed «وققت».
+    assert speller.correct_sentence(["سالم", "وققت", "بخیر"]) == ["سلام", "وقت", "بخیر"]
+    assert speller.correct_sentence(["سالم", "وققت"]) == ["سلام", "وقت"]
+
+
 def test_a_doubled_real_word_is_still_read_by_its_neighbours(speller):
     # «سسالم» undoubled is «سالم» (healthy), but «سلام وقت» is a pair of the training data.
     assert speller.correct_sentence(["سسالم", "وقت", "بخیر"]) == ["سلام", "وقت", "بخیر"]
