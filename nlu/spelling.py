@@ -225,13 +225,16 @@ class Speller:
 
     def correct_sentence(self, words: list[str]) -> list[str]:
         """Each word read as the known word it stands for, given its neighbours."""
-        read = self._read_beside(words, words)
+        read = [self._read_beside(words, i, words) for i in range(len(words))]
         # A neighbour that was a slip itself gives context only once read: in «سام رفیقق» the
-        # pair «سلام رفیق» is seen only after «رفیقق» is read as «رفیق».
-        return read if read == words else self._read_beside(words, read)
+        # pair «سلام رفیق» is seen only after «رفیقق» is read as «رفیق». Only a word beside a
+        # changed one is read again.
+        changed = {i for i, (w, r) in enumerate(zip(words, read)) if w != r}
+        return [self._read_beside(words, i, read) if changed & {i - 1, i + 1} else r for i, r in enumerate(read)]
 
-    def _read_beside(self, words: list[str], neighbours: list[str]) -> list[str]:
-        return [self.correct(w, neighbours[i - 1] if i else None, neighbours[i + 1] if i + 1 < len(words) else None) for i, w in enumerate(words)]
+    def _read_beside(self, words: list[str], i: int, neighbours: list[str]) -> str:
+        """``words[i]`` read with ``neighbours`` on either side."""
+        return self.correct(words[i], neighbours[i - 1] if i else None, neighbours[i + 1] if i + 1 < len(words) else None)
 
     def correct(self, word: str, before: str | None = None, after: str | None = None) -> str:
         """The known word ``word`` stands for, or ``word`` itself when there is none."""
