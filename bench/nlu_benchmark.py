@@ -510,10 +510,14 @@ def run_own(config: Path, folds: int, seed: int, out: Path, work: Path, robustne
     ]
 
     clean_accuracy = result["heldout"]["accuracy"]
+
+    def accuracy_of(predicted: Sequence[Prediction]) -> float:
+        return pct(accuracy_score([p.gold for p in predicted], [p.intent for p in predicted]))
+
     robustness: dict[str, Any] = {}
     for name in (*PERTURBATIONS, "combined"):
         perturbed = parsed[name]
-        accuracy = pct(accuracy_score([p.gold for p in perturbed], [p.intent for p in perturbed]))
+        accuracy = accuracy_of(perturbed)
         changed = sum(a != b for (a, _), (b, _) in zip(clean, sets[name]))
         broken = [
             {"text": b.text, "clean": a.text, "gold": a.gold, "predicted": b.intent}
@@ -522,10 +526,7 @@ def run_own(config: Path, folds: int, seed: int, out: Path, work: Path, robustne
         ]
         robustness[name] = {"accuracy": accuracy, "drop": round(clean_accuracy - accuracy, 2), "changed": changed, "broken": broken}
         if name in SEEDED and draws:
-            drops = [robustness[name]["drop"]] + [
-                round(clean_accuracy - pct(accuracy_score([p.gold for p in parsed[f"{name}@{d}"]], [p.intent for p in parsed[f"{name}@{d}"]])), 2)
-                for d in draws
-            ]
+            drops = [robustness[name]["drop"]] + [round(clean_accuracy - accuracy_of(parsed[f"{name}@{d}"]), 2) for d in draws]
             robustness[name]["over_seeds"] = {"seeds": [seed, *draws], "drops": drops, "mean_drop": round(float(np.mean(drops)), 2),
                                               "min_drop": min(drops), "max_drop": max(drops)}
     examples = {name: next(([a, b] for (a, _), (b, _) in zip(clean, sets[name]) if a != b), None) for name in robustness}
