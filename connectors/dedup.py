@@ -44,11 +44,14 @@ class Deduplicator:
         return value[len(_DONE):] if value and value.startswith(_DONE) else None
 
     async def delivered(self, conversation_id: str, message_id: str) -> None:
-        """The replies reached the citizen (a channel that sends after answering marks this)."""
-        await self._redis.set(_key(conversation_id, message_id) + ":sent", "1", ex=DONE_TTL)
+        """One more of the replies reached the citizen (a channel that sends after answering
+        counts them), so a retry sends only the ones after it."""
+        key = _key(conversation_id, message_id) + ":sent"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            await pipe.incr(key).expire(key, DONE_TTL).execute()
 
-    async def was_delivered(self, conversation_id: str, message_id: str) -> bool:
-        return bool(await self._redis.exists(_key(conversation_id, message_id) + ":sent"))
+    async def delivered_count(self, conversation_id: str, message_id: str) -> int:
+        return int(await self._redis.get(_key(conversation_id, message_id) + ":sent") or 0)
 
     async def release(self, conversation_id: str, message_id: str) -> None:
         """The turn failed: let the same message be tried again."""

@@ -178,14 +178,8 @@ class MessengerAdapter:
         await self._answer(self._inbound(update, message_id=f"cb-{query.id}", button_id=(query.data or "")[:64]))
 
     async def _answer(self, inbound: InboundMessage) -> None:
-        """Route, then send; a retry of a handled message resends replies that never arrived."""
-        replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
-        if replies is None:
-            replies = await self._router.undelivered(inbound)
-        if not await self.send(inbound.chat_id, replies, inbound.conversation_id):
+        if not await self._router.answer(inbound, lambda replies: self.send(inbound.chat_id, replies, inbound.conversation_id), TEXT_LIMIT):
             raise DeliveryFailed(self.profile.name)
-        if replies:
-            await self._router.delivered(inbound)
 
     def _markup(self, message: OutboundMessage):
         keyboard = self._replies.buttons("messenger_keyboard")

@@ -80,15 +80,30 @@ class Router:
         return replies
 
     async def undelivered(self, message: InboundMessage) -> list[OutboundMessage]:
-        """For a retried message that was handled but whose replies never reached the citizen."""
+        """For a retried message that was handled: the replies that never reached the citizen."""
         conversation = message.conversation_id
         stored = await self.dedup.result(conversation, message.message_id)
-        if stored is None or await self.dedup.was_delivered(conversation, message.message_id):
+        if stored is None:
             return []
-        return [OutboundMessage.model_validate(r) for r in json.loads(stored)]
+        sent = await self.dedup.delivered_count(conversation, message.message_id)
+        return [OutboundMessage.model_validate(r) for r in json.loads(stored)[sent:]]
 
     async def delivered(self, message: InboundMessage) -> None:
+        """One more reply of ``message`` reached the citizen."""
         await self.dedup.delivered(message.conversation_id, message.message_id)
+
+    async def answer(self, message: InboundMessage, send: Callable[[list[OutboundMessage]], Awaitable[bool]], text_limit: int) -> bool:
+        """For a channel that sends after answering: route, then ``send`` the replies one at a
+        time, counting each that arrives, so a retry of the message sends only those after the
+        last that did (none twice, none lost). False when one could not be sent."""
+        replies = await self.handle(message, text_limit=text_limit)
+        if replies is None:
+            replies = await self.undelivered(message)
+        for reply in replies:
+            if not await send([reply]):
+                return False
+            await self.delivered(message)
+        return True
 
     async def _turn(self, message: InboundMessage, text_limit: int) -> list[OutboundMessage]:
         conversation = message.conversation_id

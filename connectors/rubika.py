@@ -133,14 +133,7 @@ class RubikaAdapter:
         elif update["has_file"]:
             fields["kind"] = "unsupported"
         inbound = InboundMessage(channel=CHANNEL, chat_id=update["chat_id"], user_id=update["user_id"], **fields)
-        replies = await self._router.handle(inbound, text_limit=TEXT_LIMIT)
-        if replies is None:
-            replies = await self._router.undelivered(inbound)
-        if not await self.send(inbound.chat_id, replies, inbound.conversation_id):
-            return False
-        if replies:
-            await self._router.delivered(inbound)
-        return True
+        return await self._router.answer(inbound, lambda replies: self.send(inbound.chat_id, replies, inbound.conversation_id), TEXT_LIMIT)
 
     def _keypads(self, message: OutboundMessage) -> dict:
         if message.buttons:

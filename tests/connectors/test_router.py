@@ -1,9 +1,11 @@
 """The router with a real Redis; Rasa unreachable (a closed port) where the test needs it."""
 
+import json
+
 import pytest
 
 from connectors.dedup import Claim, Deduplicator
-from connectors.models import InboundMessage
+from connectors.models import InboundMessage, OutboundMessage
 from connectors.rasa_client import RasaClient
 from connectors.router import Router
 from content.replies import Replies
@@ -46,3 +48,24 @@ async def test_a_handled_message_is_not_handled_twice(router, redis):
     first = await router.handle(message(message_id="d", text="  "))
     assert first is not None
     assert await router.handle(message(message_id="d", text="  ")) is None
+
+
+async def test_a_retry_sends_only_the_replies_that_did_not_arrive(router, redis):
+    texts = ["یک", "دو", "سه"]
+    await Deduplicator(redis).done("web:c1", "e", json.dumps([OutboundMessage(text=t).model_dump() for t in texts]))
+    sent, failing = [], {"دو"}
+
+    async def send(batch: list[OutboundMessage]) -> bool:
+        assert len(batch) == 1  # one at a time, so each arrival is counted
+        if batch[0].text in failing:
+            failing.discard(batch[0].text)
+            return False
+        sent.append(batch[0].text)
+        return True
+
+    assert not await router.answer(message(message_id="e"), send, 4096)
+    assert sent == ["یک"]
+    assert await router.answer(message(message_id="e"), send, 4096)
+    assert sent == texts
+    assert await router.answer(message(message_id="e"), send, 4096)  # all arrived: nothing again
+    assert sent == texts

@@ -1,7 +1,7 @@
 """A local fake of the Telegram Bot API, enough for python-telegram-bot to talk to over HTTP.
 
 It records what the bot sends, serves updates to long polling, and can be told to fail the next
-calls of a method (429 with retry_after, or 5xx). The "bale" profile lacks what Bale lacks:
+calls of a method (429 with retry_after, or 5xx), now or after some calls have gone through. The "bale" profile lacks what Bale lacks:
 setWebhook with a secret_token is refused.
 """
 
@@ -27,8 +27,9 @@ class FakeBotApi:
         self._message_ids = itertools.count(1000)
         self._sent_event = asyncio.Event()
 
-    def fail_next(self, method: str, status: int, parameters: dict | None = None) -> None:
-        self.failures[method].append((status, parameters or {}))
+    def fail_next(self, method: str, status: int, parameters: dict | None = None, after: int = 0) -> None:
+        """Fail a coming call of ``method``, once ``after`` calls have gone through."""
+        self.failures[method].extend([(0, {})] * after + [(status, parameters or {})])
 
     def push_update(self, update: dict) -> None:
         self._updates.put_nowait(update)
@@ -69,8 +70,8 @@ class FakeBotApi:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append(method)
-        if self.failures.get(method):
-            status, parameters = self.failures[method].pop(0)
+        status, parameters = self.failures[method].pop(0) if self.failures.get(method) else (0, {})
+        if status:
             return web.json_response({"ok": False, "error_code": status, "description": "fake failure", "parameters": parameters}, status=status)
         handler = getattr(self, f"_{method}", None)
         if handler is None:

@@ -133,6 +133,22 @@ async def test_replies_that_could_not_be_sent_go_out_on_the_retry(messenger):
     assert len(fake.sent) == len(sent)
 
 
+async def test_a_retry_sends_only_the_replies_that_did_not_arrive(messenger):
+    name, fake, url = messenger
+    update = message_update(chat(), "سلام")
+    fake.fail_next("sendMessage", 502, after=1)  # the first reply arrives, the second does not
+    for _ in range(3):
+        fake.fail_next("sendMessage", 502)
+    assert await deliver(url, name, update) == 500
+    first = [m["text"] for m in fake.sent]
+    assert len(first) == 1
+    assert await deliver(url, name, update) == 200
+    texts = [m["text"] for m in await fake.wait_for_sent(2)]
+    assert texts[0] == first[0] and len(set(texts)) == len(texts) >= 2  # none twice
+    assert await deliver(url, name, update) == 200
+    assert len(fake.sent) == len(texts)
+
+
 async def test_own_contact_is_trusted_and_photos_get_a_kind_answer(messenger):
     name, fake, url = messenger
     chat_id = chat()
