@@ -133,6 +133,12 @@ async def test_bad_tracking_code_and_card_number(chat):
     assert chat.slots()["tracking_code"] is None
 
 
+async def test_a_mistyped_code_is_answered_as_what_the_citizen_called_it(chat):
+    await chat.say("کد رهگیری ۱۴۰۳۱۲۳۴۵۶ چی شد")  # 10 digits, but not a national id
+    assert "این کد پیگیری درست به نظر نمی‌رسد" in chat.text() and "کد ملی درست نیست" not in chat.text()
+    assert chat.slots()["national_id"] is None and chat.slots()["tracking_code"] is None
+
+
 async def test_deny_cancels_a_form(chat):
     await chat.say("میخوام وضعیت پرونده مو بدونم")
     await chat.say("نه")

@@ -37,6 +37,33 @@ def test_extracts(text, expected, catalog):
     assert [(e, v) for e, v, _ in entities(text, catalog)] == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A mistyped number is what the citizen calls it, so the answer says which one is wrong.
+        ("کد رهگیری ۱۴۰۳۱۲۳۴۵۶ چی شد", [("tracking_code", "1403123456")]),
+        ("code peygiri 1403123456", [("tracking_code", "1403123456")]),
+        ("کد پیگیریم 71405082134 هست", [("tracking_code", "71405082134")]),
+        ("شماره پرونده 714050821345", [("tracking_code", "714050821345")]),
+        ("کد ملیم ۰۰۱۲۳۴۵۶", [("national_id", "00123456")]),
+        ("کد ملی ۹۱۲۳۴۵۶۷۸۹", [("national_id", "9123456789")]),
+        ("شماره موبایلم ۰۹۱۲۳۴۵۶۷۸", [("phone_number", "0912345678")]),
+        # The nearest word counts; a number's certain shape wins over a word.
+        ("کد پیگیری پرونده من با کد ملی 0016383230", [("national_id", "0016383230")]),
+        ("کد رهگیری 0016383230", [("national_id", "0016383230")]),
+        ("کد ملی 7140508213457", [("tracking_code", "7140508213457")]),
+        ("موبایلم 09121000101 کد ملیم 0016383230", [("phone_number", "09121000101"), ("national_id", "0016383230")]),
+        # Counts and times are not codes, and a word far before the number says nothing of it.
+        ("پرونده‌م ۳ روزه مونده", []),
+        ("پرونده 12345", []),
+        ("کد ملی رو دادم ولی بعد از دو روز 12345678", []),
+        ("کد رهگیری ندارم، کارتم 6037990000000006", []),
+    ],
+)
+def test_the_word_before_a_number_says_what_its_shape_leaves_open(text, expected, catalog):
+    assert [(e, v) for e, v, _ in entities(text, catalog)] == expected
+
+
 @pytest.mark.parametrize("text", ["کارتم 6037990000000006", "شبا IR820540102680020817909002", "سلام", "12345"])
 def test_cards_sheba_and_short_numbers_are_not_codes(text, catalog):
     assert [e for e, _, _ in entities(text, catalog)] == []
