@@ -1,4 +1,4 @@
-"""«خبرم کن»: tell me when the case I just looked at changes."""
+"""«خبرم کن»: tell me when the case I just looked at changes; «دیگر خبر نده»: stop."""
 
 from __future__ import annotations
 
@@ -33,4 +33,17 @@ class ActionSubscribeCase(Action):
             await store.watch(agency.id, code, national_id, status_text)
         logger.info("case subscription agency=%s conversation=%s", agency.id, tag(tracker))
         say(dispatcher, "subscribed")
+        return []
+
+
+class ActionUnsubscribe(Action):
+    """Stops case news and announcements to this conversation."""
+
+    def name(self) -> Text:
+        return "action_unsubscribe"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        stopped = await SubscriptionStore(runtime().redis).unsubscribe(tracker.sender_id)
+        logger.info("unsubscribed stopped=%s conversation=%s", stopped, tag(tracker))
+        say(dispatcher, "unsubscribed" if stopped else "unsubscribe_nothing")
         return []

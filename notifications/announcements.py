@@ -76,7 +76,7 @@ async def announce(app: web.Application, announcement: Announcement, rate_per_se
     if announcement.subscribers:
         for conversation in sorted(await app[SUBSCRIPTIONS].everyone()):
             async with limiter:
-                ok = await deliverer.send(conversation, [OutboundMessage(text=announcement.text)])
+                ok = await deliverer.say(conversation, "announcement", text=announcement.text)  # with «دیگر خبر نده»
             report["subscribers"]["sent" if ok else "failed"] += 1
     if announcement.channels:
         for channel in app[CHANNELS]:

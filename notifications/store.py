@@ -21,17 +21,40 @@ def _watch_key(agency_id: str, tracking_code: str) -> str:
     return f"{WATCH_PREFIX}{agency_id}:{tracking_code}"
 
 
+def _cases_of_key(conversation_id: str) -> str:
+    """The cases one conversation follows, so that it can stop following them all."""
+    return f"hamyar:subs:of:{conversation_id}"
+
+
 class SubscriptionStore:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
 
     async def subscribe(self, conversation_id: str, agency_id: str, tracking_code: str) -> None:
-        key = _case_key(agency_id, tracking_code)
+        key, cases = _case_key(agency_id, tracking_code), _cases_of_key(conversation_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.sadd(key, conversation_id)
             pipe.expire(key, TTL_SECONDS)
+            pipe.sadd(cases, f"{agency_id}:{tracking_code}")
+            pipe.expire(cases, TTL_SECONDS)
             pipe.sadd(EVERYONE, conversation_id)
             await pipe.execute()
+
+    async def unsubscribe(self, conversation_id: str) -> bool:
+        """Stop telling this conversation anything: its cases and announcements. A case nobody
+        follows any more is no longer watched, so the owner's national id is forgotten with it.
+        False when there was nothing to stop."""
+        cases = _cases_of_key(conversation_id)
+        followed = await self._redis.smembers(cases)
+        was_told = bool(await self._redis.srem(EVERYONE, conversation_id))
+        for case in followed:
+            agency_id, _, code = case.partition(":")
+            key = _case_key(agency_id, code)
+            await self._redis.srem(key, conversation_id)
+            if not await self._redis.exists(key):  # Redis drops an emptied set
+                await self._redis.delete(_watch_key(agency_id, code))
+        await self._redis.delete(cases)
+        return was_told or bool(followed)
 
     async def watch(self, agency_id: str, tracking_code: str, national_id: str, status_text: str) -> None:
         """For an agency that is polled: what asking needs (the owner's id) and what was last seen.

@@ -32,6 +32,21 @@ async def test_subscribe_then_hear_of_the_change(chat, stack):
     assert "پیگیری پرونده" in [b["title"] for b in pushed[0]["buttons"]]
 
 
+async def test_stop_hearing_from_a_notice_and_nothing_more_comes(chat, stack):
+    await look_up_verified(chat)
+    await chat.click("خبرم کن")
+    assert "«دیگر خبر نده»" in chat.text()
+    await agency_callback(stack, "tamin", {"tracking_code": MARYAM["code"], "status_text": "در دست بررسی"})
+    chat.last = await chat._events(1)
+    await chat.click("دیگر خبر نده")
+    assert "دیگر خبر پرونده‌ها و اطلاعیه‌های همیار را برایتان نمی‌فرستم" in chat.text()
+    status, _ = await agency_callback(stack, "tamin", {"tracking_code": MARYAM["code"], "status_text": "تأیید شد"})
+    assert status == 200
+    # The next thing this chat hears is the answer to its next message, not the change.
+    await chat.say("دیگه خبرم نکن")
+    assert "چیزی برای قطع کردن نیست" in chat.text()
+
+
 async def test_subscribing_without_a_case(chat):
     await chat.say("خبرم کن")
     assert "اول باید پرونده‌ای را ببینیم" in chat.text()
@@ -60,7 +75,7 @@ async def test_announcement_reaches_subscribers_and_channels(chat, stack, callba
     assert report["subscribers"]["sent"] >= 1 and report["subscribers"]["failed"] == 0
     assert report["channels"] == [{"via": "eitaa", "ok": True}]
     pushed = await chat._events(1)
-    assert pushed[0]["text"] == text
+    assert pushed[0]["text"] == text and [b["title"] for b in pushed[0]["buttons"]] == ["دیگر خبر نده"]
     eitaa = [r for r in callbacks.wait_for(before + 1)[before:] if r[2].endswith("/eitaa-token/sendMessage")]
     from urllib.parse import parse_qs
 
