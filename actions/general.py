@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionStarted, SlotSet
@@ -46,6 +46,13 @@ class ActionGreet(Action):
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        # «سلام وقت بخیر… حقوق بازنشستگی»: a greeting that names a case or a service is answered
+        # about it, after a short hello, instead of the introduction's open question.
+        if any(entity_value(tracker, e) for e in ("tracking_code", "service", "agency")):
+            say(dispatcher, "greet_short")
+            events = await offer_for_named(dispatcher, tracker)
+            if events is not None:
+                return events
         say(dispatcher, "greet")
         return []
 
@@ -89,6 +96,29 @@ class ActionFallback(Action):
         return []
 
 
+async def offer_for_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """What to do about the code, service or agency the message names; None when it names none.
+
+    A code starts its lookup. «گذرنامه» or «تأمین اجتماعی» alone may mean how to do something,
+    whether a site works or a case: ask, with its guides as buttons."""
+    if entity_value(tracker, "tracking_code"):
+        return [FollowupAction("case_status_form")]
+    catalog, articles = runtime().catalog, (await runtime().content.index()).articles
+    service = catalog.service(entity_value(tracker, "service") or "")
+    if service is not None:
+        guides = [a for a in articles if a.service == service.id]
+        say(dispatcher, "service_menu", choices=article_buttons(guides[:MENU_GUIDES]), service_name=service.name,
+            entities=json.dumps({"service": service.id, "agency": service.agency_id}))
+        return []
+    agency = catalog.agency(entity_value(tracker, "agency") or "")
+    if agency is not None:
+        guides = [a for a in articles if a.agency == agency.id]
+        say(dispatcher, "agency_menu", choices=article_buttons(guides[:MENU_GUIDES]), agency_name=agency.name,
+            entities=json.dumps({"agency": agency.id}))
+        return []
+    return None
+
+
 class ActionRouteInform(Action):
     """A bare code or name with no question: a code starts its lookup, a service or agency name
     offers what can be done about it."""
@@ -101,25 +131,11 @@ class ActionRouteInform(Action):
             say(dispatcher, "never_card")
             dispatcher.utter_message(response="utter_help")  # the menu lives in the domain, for rules
             return []
-        if entity_value(tracker, "tracking_code"):
-            return [FollowupAction("case_status_form")]
-        # «گذرنامه» or «تأمین اجتماعی» alone may mean how to do something, whether a site works
-        # or a case: ask, with its guides as buttons.
-        catalog, articles = runtime().catalog, (await runtime().content.index()).articles
-        service = catalog.service(entity_value(tracker, "service") or "")
-        if service is not None:
-            guides = [a for a in articles if a.service == service.id]
-            say(dispatcher, "service_menu", choices=article_buttons(guides[:MENU_GUIDES]), service_name=service.name,
-                entities=json.dumps({"service": service.id, "agency": service.agency_id}))
+        events = await offer_for_named(dispatcher, tracker)
+        if events is None:
+            dispatcher.utter_message(response="utter_help")  # the menu lives in the domain, for rules
             return []
-        agency = catalog.agency(entity_value(tracker, "agency") or "")
-        if agency is not None:
-            guides = [a for a in articles if a.agency == agency.id]
-            say(dispatcher, "agency_menu", choices=article_buttons(guides[:MENU_GUIDES]), agency_name=agency.name,
-                entities=json.dumps({"agency": agency.id}))
-            return []
-        dispatcher.utter_message(response="utter_help")  # the menu lives in the domain, for rules
-        return []
+        return events
 
 
 class ActionRepeat(Action):

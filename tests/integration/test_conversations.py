@@ -139,6 +139,16 @@ async def test_a_mistyped_code_is_answered_as_what_the_citizen_called_it(chat):
     assert chat.slots()["national_id"] is None and chat.slots()["tracking_code"] is None
 
 
+async def test_a_long_greeting_that_names_a_service_or_a_case_is_answered_about_it(chat):
+    await chat.say("سلام")  # a greeting alone gets the introduction
+    assert "چه کاری برایتان انجام بدهم" in chat.text()
+    await chat.say("سلام وقت بخیر ببخشید من پیرزنم سواد ندارم پسرم گفت اینجا بپرسم حقوق بازنشستگی")
+    assert chat.text().startswith("سلام، خوش آمدید") and "درباره مستمری بازنشستگی چه کاری دارید" in chat.text()
+    assert "چه کاری برایتان انجام بدهم" not in chat.text()
+    await chat.say(f"سلام خسته نباشید، {MARYAM['code']}")
+    assert "کد ملی" in chat.text()
+
+
 async def test_deny_cancels_a_form(chat):
     await chat.say("میخوام وضعیت پرونده مو بدونم")
     await chat.say("نه")
