@@ -47,6 +47,14 @@ async def test_stop_hearing_from_a_notice_and_nothing_more_comes(chat, stack):
     assert "چیزی برای قطع کردن نیست" in chat.text()
 
 
+async def test_stopping_the_news_inside_a_form_keeps_the_form_going(chat):
+    await chat.say(f"پرونده {MARYAM['code']}")
+    await chat.say("دیگه خبرم نکن")
+    assert "چیزی برای قطع کردن نیست" in chat.text() and "کد ملی" in chat.text()
+    slots = chat.slots()
+    assert slots["requested_slot"] == "national_id" and slots["national_id"] is None
+
+
 async def test_subscribing_without_a_case(chat):
     await chat.say("خبرم کن")
     assert "اول باید پرونده‌ای را ببینیم" in chat.text()
