@@ -48,7 +48,7 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         # «سلام وقت بخیر… حقوق بازنشستگی»: a greeting that names a case or a service is answered
         # about it, after a short hello, instead of the introduction's open question.
-        if any(entity_value(tracker, e) for e in ("tracking_code", "service", "agency")):
+        if any(entity_value(tracker, e) for e in ("tracking_code", "national_id", "service", "agency")):
             say(dispatcher, "greet_short")
             events = await offer_for_named(dispatcher, tracker)
             if events is not None:
@@ -99,9 +99,10 @@ class ActionFallback(Action):
 async def offer_for_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
     """What to do about the code, service or agency the message names; None when it names none.
 
-    A code starts its lookup. «گذرنامه» or «تأمین اجتماعی» alone may mean how to do something,
-    whether a site works or a case: ask, with its guides as buttons."""
-    if entity_value(tracker, "tracking_code"):
+    A tracking code or a national id starts a case lookup (which keeps it and asks for the rest).
+    «گذرنامه» or «تأمین اجتماعی» alone may mean how to do something, whether a site works or a
+    case: ask, with its guides as buttons."""
+    if entity_value(tracker, "tracking_code") or entity_value(tracker, "national_id"):
         return [FollowupAction("case_status_form")]
     catalog, articles = runtime().catalog, (await runtime().content.index()).articles
     service = catalog.service(entity_value(tracker, "service") or "")
@@ -120,8 +121,8 @@ async def offer_for_named(dispatcher: CollectingDispatcher, tracker: Tracker) ->
 
 
 class ActionRouteInform(Action):
-    """A bare code or name with no question: a code starts its lookup, a service or agency name
-    offers what can be done about it."""
+    """A bare code or name with no question: a code starts a case lookup, a service or agency
+    name offers what can be done about it."""
 
     def name(self) -> Text:
         return "action_route_inform"

@@ -149,6 +149,14 @@ async def test_a_long_greeting_that_names_a_service_or_a_case_is_answered_about_
     assert "کد ملی" in chat.text()
 
 
+async def test_a_bare_national_id_starts_a_lookup_that_keeps_it(chat):
+    await chat.say(f"سلام، کد ملیم {persian(MARYAM['national_id'])}")
+    assert "کد پیگیری" in chat.text()
+    await chat.say(MARYAM["code"])
+    assert "شماره" in chat.text() and "کد ملی" not in chat.text()  # the phone is asked next
+    assert chat.slots()["national_id"] == MARYAM["national_id"]
+
+
 async def test_deny_cancels_a_form(chat):
     await chat.say("میخوام وضعیت پرونده مو بدونم")
     await chat.say("نه")
