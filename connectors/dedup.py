@@ -53,6 +53,13 @@ class Deduplicator:
     async def delivered_count(self, conversation_id: str, message_id: str) -> int:
         return int(await self._redis.get(_key(conversation_id, message_id) + ":sent") or 0)
 
+    async def start_sending(self, conversation_id: str, message_id: str) -> bool:
+        """Whether this attempt may send the message's replies: one attempt at a time."""
+        return bool(await self._redis.set(_key(conversation_id, message_id) + ":sending", "1", nx=True, ex=PROCESSING_TTL))
+
+    async def stop_sending(self, conversation_id: str, message_id: str) -> None:
+        await self._redis.delete(_key(conversation_id, message_id) + ":sending")
+
     async def release(self, conversation_id: str, message_id: str) -> None:
         """The turn failed: let the same message be tried again."""
         await self._redis.delete(_key(conversation_id, message_id))

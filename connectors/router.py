@@ -95,15 +95,24 @@ class Router:
     async def answer(self, message: InboundMessage, send: Callable[[list[OutboundMessage]], Awaitable[bool]], text_limit: int) -> bool:
         """For a channel that sends after answering: route, then ``send`` the replies one at a
         time, counting each that arrives, so a retry of the message sends only those after the
-        last that did (none twice, none lost). False when one could not be sent."""
+        last that did (none twice, none lost). False when one could not be sent, or when another
+        attempt is sending them now (the messenger tries again later)."""
+        conversation, message_id = message.conversation_id, message.message_id
         replies = await self.handle(message, text_limit=text_limit)
-        if replies is None:
-            replies = await self.undelivered(message)
-        for reply in replies:
-            if not await send([reply]):
-                return False
-            await self.delivered(message)
-        return True
+        if replies is not None and await self.dedup.result(conversation, message_id) is None:
+            return await send(replies)  # not kept (the turn failed and may be tried again): nothing to count
+        if not await self.dedup.start_sending(conversation, message_id):
+            logger.info("already sending conversation=%s", tag(conversation))
+            return False
+        try:
+            # Read once sending is ours: an attempt that sent before us has counted its replies.
+            for reply in await self.undelivered(message):
+                if not await send([reply]):
+                    return False
+                await self.delivered(message)
+            return True
+        finally:
+            await self.dedup.stop_sending(conversation, message_id)
 
     async def _turn(self, message: InboundMessage, text_limit: int) -> list[OutboundMessage]:
         conversation = message.conversation_id

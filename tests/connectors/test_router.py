@@ -1,5 +1,6 @@
 """The router with a real Redis; Rasa unreachable (a closed port) where the test needs it."""
 
+import asyncio
 import json
 
 import pytest
@@ -68,4 +69,28 @@ async def test_a_retry_sends_only_the_replies_that_did_not_arrive(router, redis)
     assert await router.answer(message(message_id="e"), send, 4096)
     assert sent == texts
     assert await router.answer(message(message_id="e"), send, 4096)  # all arrived: nothing again
+    assert sent == texts
+
+
+async def test_a_retry_that_comes_while_the_first_attempt_sends_sends_nothing(router, redis):
+    texts = ["یک", "دو"]
+    await Deduplicator(redis).done("web:c1", "f", json.dumps([OutboundMessage(text=t).model_dump() for t in texts]))
+    sent, sending, go_on = [], asyncio.Event(), asyncio.Event()
+
+    async def slow_send(batch: list[OutboundMessage]) -> bool:
+        sending.set()
+        await go_on.wait()
+        sent.append(batch[0].text)
+        return True
+
+    async def send(batch: list[OutboundMessage]) -> bool:
+        sent.append(batch[0].text)
+        return True
+
+    first = asyncio.create_task(router.answer(message(message_id="f"), slow_send, 4096))
+    await sending.wait()
+    assert not await router.answer(message(message_id="f"), send, 4096)  # the messenger tries again later
+    go_on.set()
+    assert await first
+    assert await router.answer(message(message_id="f"), send, 4096)  # all arrived: nothing again
     assert sent == texts
