@@ -49,6 +49,19 @@ def main(work: Path) -> dict:
     theirs = stock.query(TEXTS)
     out["cosines"] = [float(a @ b) for a, b in zip(ours, theirs)]
 
+    # One training step on the top two layers: how far each moved, as configured.
+    ids = [e5.tokenize(f"query: {t}") for t in TEXTS]
+    labels = [i % 2 for i in range(len(ids))]
+
+    def moved(**options) -> dict:
+        model = EncoderClassifier(e5, ["a", "b"], FineTuning(layers=2, epochs=1, batch_size=len(ids), **options))
+        before = model.tuned()
+        model.fit(ids, labels)
+        after = model.tuned()
+        return {layer: max(float(np.abs(after[n] - before[n]).max()) for n in after if n.startswith(layer + ".")) for layer in ("l10", "l11")}
+
+    out["moved"] = {"plain": moved(), "layer_decay_0": moved(layer_decay=0.0), "average_1": moved(average=1.0)}
+
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
     from rasa.nlu.tokenizers.tokenizer import Token

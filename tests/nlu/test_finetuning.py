@@ -45,6 +45,15 @@ def test_the_average_weighs_the_encoder_by_weight(checks):
     assert checks["mix_without_previous"] == pytest.approx({"a": 0.7, "b": 0.3})
 
 
+def test_lower_layers_learn_slower_and_the_moving_average_is_what_is_kept(checks):
+    moved = checks["moved"]
+    # One AdamW step moves every trained weight by about the rate (1e-4); weight decay alone, 1e-6.
+    assert moved["plain"]["l10"] > 1e-5 and moved["plain"]["l11"] > 1e-5
+    assert moved["layer_decay_0"]["l10"] < 1e-5 < moved["layer_decay_0"]["l11"]
+    # An average that never lets go of the start (decay 1) ends where training began.
+    assert moved["average_1"] == {"l10": 0.0, "l11": 0.0}
+
+
 @pytest.mark.parametrize("text, intent", [("سلام عزیز", "greet"), ("پرونده من کجاست", "case_status")])
 def test_a_trained_model_is_saved_loaded_and_averaged(checks, text, intent):
     parsed = checks["parsed"][text]
