@@ -156,15 +156,18 @@ class EncoderClassifier:
         start = self.vectors(ids)
         centroids = np.stack([start[labels == c].mean(0) if (labels == c).any() else np.zeros(start.shape[1]) for c in range(len(self.classes))], 1)
         self._head_w.assign(centroids.astype(np.float32))
-        trainable = [v for layer in self._layers for v in layer.values() if v.trainable] + [self._head_w, self._head_b]
+        # Each trained tensor with how fast it learns: the head at the full rate, a layer slower by
+        # layer_decay for each layer above it.
+        top = self.e5.sizes["NL"] - 1
+        rated = [(v, s.layer_decay ** (top - i)) for i, layer in enumerate(self._layers) for v in layer.values() if v.trainable]
+        rated += [(self._head_w, 1.0), (self._head_b, 1.0)]
+        trainable, factors = [v for v, _ in rated], [f for _, f in rated]
         steps = max(1, int(np.ceil(len(ids) / s.batch_size) * s.epochs))
         optimiser = tf.keras.optimizers.experimental.AdamW(
             learning_rate=tf.keras.optimizers.schedules.PolynomialDecay(s.learning_rate, steps, 0.0), weight_decay=s.weight_decay
         )
         count = len(self.classes)
         spec = tf.TensorSpec([None, None], tf.int32)
-        top = self.e5.sizes["NL"] - 1
-        factors = [s.layer_decay ** (top - i) for i, layer in enumerate(self._layers) for v in layer.values() if v.trainable] + [1.0, 1.0]
         averaged = [tf.Variable(v, trainable=False) for v in trainable] if s.average else []
 
         @tf.function(input_signature=[spec, spec, tf.TensorSpec([None], tf.int64)])
