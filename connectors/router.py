@@ -79,12 +79,13 @@ class Router:
         await self.dedup.done(conversation, message.message_id, json.dumps([r.model_dump() for r in replies], ensure_ascii=False))
         return replies
 
-    async def undelivered(self, message: InboundMessage) -> list[OutboundMessage]:
-        """For a retried message that was handled: the replies that never reached the citizen."""
+    async def undelivered(self, message: InboundMessage) -> Optional[list[OutboundMessage]]:
+        """The kept replies of a handled message that have not reached the citizen yet; None
+        when none were kept (the turn failed, or is still running)."""
         conversation = message.conversation_id
         stored = await self.dedup.result(conversation, message.message_id)
         if stored is None:
-            return []
+            return None
         sent = await self.dedup.delivered_count(conversation, message.message_id)
         return [OutboundMessage.model_validate(r) for r in json.loads(stored)[sent:]]
 
@@ -99,14 +100,15 @@ class Router:
         attempt is sending them now (the messenger tries again later)."""
         conversation, message_id = message.conversation_id, message.message_id
         replies = await self.handle(message, text_limit=text_limit)
-        if replies is not None and await self.dedup.result(conversation, message_id) is None:
-            return await send(replies)  # not kept (the turn failed and may be tried again): nothing to count
         if not await self.dedup.start_sending(conversation, message_id):
             logger.info("already sending conversation=%s", tag(conversation))
             return False
         try:
             # Read once sending is ours: an attempt that sent before us has counted its replies.
-            for reply in await self.undelivered(message):
+            unsent = await self.undelivered(message)
+            if unsent is None:  # not kept (the turn failed and may be tried again): nothing to count
+                return await send(replies) if replies else True
+            for reply in unsent:
                 if not await send([reply]):
                     return False
                 await self.delivered(message)
