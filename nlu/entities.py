@@ -31,18 +31,21 @@ class Entity:
     end: int
 
 
-def classify_number(raw: str, digits: str, catalog: Catalog) -> Optional[str]:
-    """Which entity a digit string is, or None (bank cards and unknown lengths are nothing)."""
+def classify_number(raw: str, digits: str, catalog: Catalog, cue: Optional[str] = None) -> Optional[str]:
+    """Which entity a digit string is, or None (bank cards and unknown lengths are nothing);
+    ``cue``, what the words before it call it, decides what its shape leaves open."""
     if is_bank_card(digits):
         return None
     looks_international = raw.startswith("+") or raw.startswith("00") or (digits.startswith("989") and len(digits) == 12)
     if normalize_phone(digits) and (len(digits) != 12 or looks_international):
-        return "phone_number"
-    if catalog.agency_for_code(digits):
-        return "tracking_code"
-    if len(digits) == 10 or is_foreign_national_id(digits):
-        return "national_id"
-    return None
+        kind: Optional[str] = "phone_number"
+    elif catalog.agency_for_code(digits):
+        kind = "tracking_code"
+    elif len(digits) == 10 or is_foreign_national_id(digits):
+        kind = "national_id"
+    else:
+        kind = None
+    return kind_with_cue(kind, digits, cue)
 
 
 # Words that say what the number after them is: «کد رهگیری …», «کد ملیم …», «موبایلم …» (Finglish
@@ -101,9 +104,7 @@ def extract_entities(text: str, catalog: Catalog) -> list[Entity]:
         if any(span.start < e and s < span.end for s, e in blocked):
             continue
         raw = text[span.start:span.end]
-        kind = classify_number(raw, span.digits, catalog)
-        if not is_bank_card(span.digits):
-            kind = kind_with_cue(kind, span.digits, named_kind(text, span.start))
+        kind = classify_number(raw, span.digits, catalog, named_kind(text, span.start))
         if kind:
             found.append(Entity(kind, _value(kind, span.digits), span.start, span.end))
             continue
