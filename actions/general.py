@@ -48,13 +48,14 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         # «سلام وقت بخیر… حقوق بازنشستگی»: a greeting that names a case or a service is answered
         # about it, after a short hello, instead of the introduction's open question.
-        if any(entity_value(tracker, e) for e in ("tracking_code", "national_id", "service", "agency")):
-            say(dispatcher, "greet_short")
-            events = await offer_for_named(dispatcher, tracker)
-            if events is not None:
-                return events
-        say(dispatcher, "greet")
-        return []
+        offer = CollectingDispatcher()
+        events = await offer_for_named(offer, tracker)
+        if events is None:
+            say(dispatcher, "greet")
+            return []
+        say(dispatcher, "greet_short")
+        dispatcher.messages.extend(offer.messages)
+        return events
 
 
 class ActionGoodbye(Action):
