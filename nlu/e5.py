@@ -105,6 +105,13 @@ class E5File:
         ids.append(self.eos)
         return ids
 
+    def word_log_prob(self, word: str) -> float:
+        """How likely the tokenizer's unigram model finds ``word``: the sum of its pieces' log
+        probabilities, learnt from the encoder's web text. A common word is one likely piece; a
+        rare one is spelt out of several."""
+        word = "".join(self.normalisation.get(c, c) for c in word.strip())
+        return sum(float(self.scores[i]) for i in self._word_ids(WORD_START + word))
+
     def _segment(self, word: str) -> tuple[int, ...]:
         """Viterbi over the pieces' scores, an unknown character costing more than any piece."""
         unknown = float(self.scores.min()) - 10

@@ -17,10 +17,11 @@ every word it has not seen; known words are never changed.
 
 from __future__ import annotations
 
+import random
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 ZWNJ = "\u200c"
 PERSIAN_LETTERS = "آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیئء"
@@ -159,6 +160,29 @@ def is_common_slip(typed: str, meant: str) -> bool:
     return len(diff) == 1 and (typed[diff[0]], meant[diff[0]]) in CLOSE_LETTERS
 
 
+_NEIGHBOURS: dict[str, list[str]] = defaultdict(list)
+for _a, _b in sorted(CLOSE_LETTERS):
+    _NEIGHBOURS[_a].append(_b)
+
+
+def slip(word: str, rng: random.Random) -> str:
+    """``word`` with one of the slips ``is_common_slip`` knows, drawn from ``rng``: a letter left
+    out, two neighbouring letters swapped, a neighbouring key or a same-sounding letter, or a
+    letter typed twice."""
+    letters = [i for i, ch in enumerate(word) if ch.isalpha()]
+    if not letters:
+        return word
+    kind = rng.randrange(4)
+    i = rng.choice(letters)
+    if kind == 1 and i + 1 < len(word) and word[i + 1].isalpha() and word[i] != word[i + 1]:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == 2 and _NEIGHBOURS.get(word[i]):
+        return word[:i] + rng.choice(_NEIGHBOURS[word[i]]) + word[i + 1 :]
+    if kind == 3:
+        return word[: i + 1] + word[i] + word[i + 1 :]
+    return word[:i] + word[i + 1 :]
+
+
 # Endings spoken Persian joins to a word: «اپراتورم» (my operator), «قبلیشو» (the previous one),
 # «عاشقتم» (I love you). Longest first, so «قبلیشو» is tried as «قبلی» + «شو» before «قبلیش» + «و».
 SUFFIXES = ("هامون", "هاتون", "هاشون", "مون", "تون", "شون", "تم", "شو", "مو", "تو", "رو", "ام", "ات", "اش", "م", "ت", "ش", "و")
@@ -183,6 +207,10 @@ class Speller:
     real word («مرحله قلبی», stage of the heart) from that word used for itself («مرحله قبلی»).
     ``min_length``: shorter unknown words are left alone (too many neighbours).
     ``min_skeleton``: Latin words with fewer consonants are left alone («na» could be many words).
+    ``log_probs``: how common each real and known word is in general text (natural log), and
+    ``rare_margin``: how much more common a known word must be than a real word a common slip away
+    for the real word to be read as that slip without context («عضوت», a rare word, is «عضویت»;
+    «ناشی» (unskilled), as common as «نقاشی», stays). 0 leaves every real word alone.
     """
 
     counts: Mapping[str, int]
@@ -190,6 +218,8 @@ class Speller:
     pairs: frozenset[tuple[str, str]] = frozenset()
     min_length: int = 3
     min_skeleton: int = 2
+    log_probs: Mapping[str, float] = field(default_factory=dict)
+    rare_margin: float = 0.0
     _by_skeleton: dict[str, list[str]] = field(init=False, repr=False)
     _by_shorter_skeleton: dict[str, list[str]] = field(init=False, repr=False)  # one consonant dropped
 
@@ -204,8 +234,15 @@ class Speller:
                         self._by_shorter_skeleton[shorter].append(word)
 
     @classmethod
-    def from_sentences(cls, sentences: Iterable[list[str]], lexicon: Iterable[str] = (), **options: int) -> "Speller":
-        """A speller of the sentences' words that leaves the real words of ``lexicon`` alone."""
+    def from_sentences(
+        cls,
+        sentences: Iterable[list[str]],
+        lexicon: Iterable[str] = (),
+        log_prob: Callable[[str], float] | None = None,
+        **options: Any,
+    ) -> "Speller":
+        """A speller of the sentences' words that leaves the real words of ``lexicon`` alone,
+        unless ``log_prob`` (how common a word is) says a real word is far rarer than its slip."""
         counts: dict[str, int] = defaultdict(int)
         pairs: set[tuple[str, str]] = set()
         for words in sentences:
@@ -221,7 +258,9 @@ class Speller:
         # would be («کتابم» if only «کباب» were known).
         suffixed = {w for w in real if any(stem in near for stem, _ in _stems(w))}
         protected = frozenset((near | doubled | suffixed) & real - {w.replace(ZWNJ, "") for w in counts})
-        return cls(dict(counts), protected, frozenset(pairs), **options)
+        scored = protected | {w for w in counts if _PERSIAN_WORD.fullmatch(w)}
+        log_probs = {w: log_prob(w) for w in scored} if log_prob else {}
+        return cls(dict(counts), protected, frozenset(pairs), log_probs=log_probs, **options)
 
     def correct_sentence(self, words: list[str]) -> list[str]:
         """Each word read as the known word it stands for, given its neighbours."""
@@ -259,7 +298,19 @@ class Speller:
             if real is None:
                 return self._nearest(word, PERSIAN_LETTERS, before, after) or self._with_ending(word, before, after) or word
         in_context = [c for c in one_edit_away(real) if c in self.counts and self._in_context(c, before, after)]
-        return max(in_context, key=lambda c: (self.counts[c], c)) if in_context else real
+        if in_context:
+            return max(in_context, key=lambda c: (self.counts[c], c))
+        return self._far_likelier(real) or real
+
+    def _far_likelier(self, real: str) -> str | None:
+        """The known word of which the real word ``real`` is a common slip, when it is so much more
+        common that the slip is the likelier reading (by ``rare_margin``)."""
+        own = self.log_probs.get(real.replace(ZWNJ, ""))
+        if not self.rare_margin or own is None:
+            return None
+        slips = [c for c in one_edit_away(real) if c in self.log_probs and c in self.counts and is_common_slip(real, c)]
+        best = max(slips, key=lambda c: (self.log_probs[c], c), default=None)
+        return best if best is not None and self.log_probs[best] - own >= self.rare_margin else None
 
     def _in_context(self, word: str, before: str | None, after: str | None) -> bool:
         """Whether ``word`` makes a pair seen in training with the word before or after it."""

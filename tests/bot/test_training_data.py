@@ -1,18 +1,14 @@
 """Rasa's own validation of the domain, rules and NLU data passes with warnings as failures."""
 
-import os
 import subprocess
 
-from tests.conftest import ROOT
-
-RASA_BIN = os.environ.get("HAMYAR_RASA_BIN", str(ROOT / ".venvs" / "rasa" / "bin" / "rasa"))
+from tests.conftest import RASA_BIN, RASA_ENV, ROOT
 
 
 def test_rasa_data_validate_fail_on_warnings():
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(
         [RASA_BIN, "data", "validate", "--config", "config.yml", "--domain", "bot/domain.yml", "--data", "nlu/data", "bot/data", "--fail-on-warnings"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, env=RASA_ENV, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
 

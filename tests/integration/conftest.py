@@ -19,9 +19,8 @@ from typing import Iterator, Optional
 import aiohttp
 import pytest
 
-from tests.conftest import ROOT, free_port, wait_until
+from tests.conftest import RASA_BIN, RASA_ENV, ROOT, free_port, wait_until
 
-RASA_BIN = os.environ.get("HAMYAR_RASA_BIN", str(ROOT / ".venvs" / "rasa" / "bin" / "rasa"))
 
 
 def http_ok(url: str, headers: Optional[dict] = None) -> bool:
@@ -130,12 +129,9 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
 
     redis = urlparse(redis_server)
     env = {
-        **os.environ,
+        **RASA_ENV,
         **all_tokens,
-        "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
         "REDIS_URL": redis_server,
         "REDIS_HOST": redis.hostname,
         "REDIS_PORT": str(redis.port),

