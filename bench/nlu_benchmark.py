@@ -387,6 +387,7 @@ COMBINED_ORDER = ("typos", "doubled_letters", "no_half_spaces", "arabic_letters"
 # Rewrites that draw from the seed: one draw can be lucky (the typo drop ranged 0.33–3.28 points
 # over 20 seeds on 2026-12-02), so these are also measured over more seeds and averaged.
 SEEDED = ("doubled_letters", "typos", "combined")
+CV_DRAWS = (13, 14, 15)  # seeds of the misspelt cross-validation folds
 
 
 def perturb(text: str, name: str, index: int, seed: int) -> str:
@@ -401,20 +402,30 @@ def perturb(text: str, name: str, index: int, seed: int) -> str:
 
 
 def cross_validate(config: Path, source: Any, examples: Sequence[Any], folds: int, seed: int, work: Path) -> dict[str, Any]:
-    """Stratified k-fold cross-validation of the training file (final intent and best real intent)."""
+    """Stratified k-fold cross-validation of the training file (final intent and best real intent;
+    final intent on the test folds misspelt)."""
     labels = [m.get("intent") for m in examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    final, best, seconds = [], [], []
+    final, best, misspelt, seconds = [], [], [], []
     for fold, (train_index, test_index) in enumerate(splitter.split(np.zeros(len(labels)), labels), start=1):
         data = write_nlu_yaml([examples[i] for i in train_index], work / f"fold{fold}.yml", source)
         model, took = train(config, data, work / "models", f"fold{fold}")
-        parsed = parse_sets(model, {"fold": [(examples[i].get("text"), labels[i]) for i in test_index]})["fold"]
+        test = [(examples[i].get("text"), labels[i]) for i in test_index]
+        # The test fold also with all five rewrites, three draws: how robustness settings (the
+        # speller's slipped copies) are chosen without the held-out files.
+        sets = {"fold": test, **{f"misspelt@{d}": [(perturb(t, "combined", k, d), g) for k, (t, g) in enumerate(test)] for d in CV_DRAWS}}
+        parsed_sets = parse_sets(model, sets)
+        parsed = parsed_sets["fold"]
         model.unlink(missing_ok=True)
         final.append(pct(accuracy_score([p.gold for p in parsed], [p.intent for p in parsed])))
         best.append(pct(accuracy_score([p.gold for p in parsed], [p.best for p in parsed])))
+        draws = [v for k, v in parsed_sets.items() if k != "fold"]
+        misspelt.append(round(float(np.mean([pct(accuracy_score([p.gold for p in v], [p.intent for p in v])) for v in draws])), 2))
         seconds.append(took)
-        print(f"  fold {fold}/{folds}: accuracy {final[-1]:.2f}% (ignoring fallback {best[-1]:.2f}%), trained in {took:.1f} s", flush=True)
+        print(f"  fold {fold}/{folds}: accuracy {final[-1]:.2f}% (ignoring fallback {best[-1]:.2f}%; misspelt {misspelt[-1]:.2f}%), trained in {took:.1f} s", flush=True)
     return {
+        "misspelt_accuracy": misspelt,
+        "misspelt_accuracy_mean": round(float(np.mean(misspelt)), 2),
         "folds": folds,
         "accuracy": final,
         "accuracy_mean": round(float(np.mean(final)), 2),
@@ -607,7 +618,8 @@ def print_summary(results: Mapping[str, Any]) -> None:
     if "cross_validation" in own:
         cv = own["cross_validation"]
         print(f"   {cv['folds']}-fold CV: accuracy {cv['accuracy_mean']:.2f} ± {cv['accuracy_std']:.2f}% "
-              f"(ignoring fallback {cv['accuracy_ignoring_fallback_mean']:.2f} ± {cv['accuracy_ignoring_fallback_std']:.2f}%)")
+              f"(ignoring fallback {cv['accuracy_ignoring_fallback_mean']:.2f} ± {cv['accuracy_ignoring_fallback_std']:.2f}%; "
+              f"misspelt folds {cv['misspelt_accuracy_mean']:.2f}%)")
     for kind, score in own["entities"].items():
         rate = "n/a" if score["exact_match"] is None else f"{score['exact_match']:.2f}%"
         print(f"   entity {kind}: exact match {rate} ({score['matched']}/{score['counted']})")
@@ -674,6 +686,7 @@ def write_report(results: Mapping[str, Any], path: Path) -> None:
         lines += [f"{cv['folds']}-fold stratified cross-validation of the training file: accuracy "
                   f"**{cv['accuracy_mean']:.2f} ± {cv['accuracy_std']:.2f}%** (folds: {', '.join(f'{a:.2f}' for a in cv['accuracy'])}); "
                   f"ignoring fallback {cv['accuracy_ignoring_fallback_mean']:.2f} ± {cv['accuracy_ignoring_fallback_std']:.2f}%; "
+                  f"the test folds with all five rewrites (seeds {', '.join(map(str, CV_DRAWS))}) {cv['misspelt_accuracy_mean']:.2f}%; "
                   f"{cv['train_seconds_mean']:.1f} s per training.", ""]
     lines += ["Entities (exact match of the set of values per type; an example counts when annotated with or predicted "
               "to have the type):", ""]
