@@ -146,7 +146,8 @@ class PersianSpeller(GraphComponent):
         return training_data.merge(TrainingData(training_examples=slipped))
 
     def _slipped_copy(self, example: Message, rng: random.Random) -> Optional[Message]:
-        """``example`` with one word of four letters or more slipped, without its entities."""
+        """``example`` with one word of four letters or more slipped, without its entities; None when
+        it has no such word or the speller reads the slip back."""
         assert self.speller is not None
         tokens = example.get(TOKENS_NAMES[TEXT]) or []
         long_words = [i for i, t in enumerate(tokens) if sum(ch.isalpha() for ch in t.text) >= 4]
@@ -161,7 +162,10 @@ class PersianSpeller(GraphComponent):
             Token(typed if i == chosen else t.text, t.start + (shift if i > chosen else 0), t.end + (shift if i >= chosen else 0))
             for i, t in enumerate(tokens)
         ]
-        for token, word in zip(copied, self.speller.correct_sentence([t.text for t in copied])):
+        read = self.speller.correct_sentence([t.text for t in copied])
+        if read == [t.text for t in tokens]:
+            return None  # read back whole, the copy is the example again: only the slips kept teach
+        for token, word in zip(copied, read):
             token.lemma = word
         data = {k: v for k, v in example.data.items() if k not in (ENTITIES, TOKENS_NAMES[TEXT])}
         return Message(data={**data, TEXT: text[:start] + typed + text[end:], TOKENS_NAMES[TEXT]: copied})

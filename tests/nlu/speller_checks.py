@@ -14,8 +14,10 @@ TRAINING = [
     ("وضعیت پرونده من", "case_status", []),
     ("با اپراتور صحبت کنم", "request_human", []),
     ("نه", "deny", []),
+    ("پشتیبانی", "request_human", []),
 ]
-LEXICON = ["سهام", "قلبی"]
+# Every slip of «پشتیبانی» is made a real word: the speller keeps them all as typed.
+KEPT = "پشتیبانی"
 
 
 def run(work: Path, name: str, copies: int) -> list[dict]:
@@ -28,8 +30,11 @@ def run(work: Path, name: str, copies: int) -> list[dict]:
 
     from nlu.components.speller import PersianSpeller
 
+    from nlu.spelling import one_edit_away
+
+    words = sorted(one_edit_away(KEPT))
     lexicon = work / "lexicon.dic"
-    lexicon.write_text(f"{len(LEXICON)}\n" + "\n".join(LEXICON) + "\n", encoding="utf-8")
+    lexicon.write_text(f"{len(words)}\n" + "\n".join(words) + "\n", encoding="utf-8")
     (work / name).mkdir()
     storage = LocalModelStorage(work / name)
     context = ExecutionContext(GraphSchema({}), node_name=name)
