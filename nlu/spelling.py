@@ -8,7 +8,9 @@ every word it has not seen; known words are never changed.
   words becomes the most frequent of them: «پرودنه» -> «پرونده». A real word of Persian that the
   training data lacks is not a typo and stays as it is: «سهام» (shares) is not «سلام». Real words
   come from a Persian word list (Debian's hunspell dictionary, fully inflected); only those one
-  edit from a training word are kept, since only they could be mistaken.
+  edit from a training word are kept, since only they could be mistaken. Such a word is still read
+  as the training word when that is far more common and a common slip away: «عضوت», a rare word,
+  is «عضویت» (membership).
 - A slip in a word with a spoken ending is read by its stem: «اپراتروم» -> «اپراتور».
 - A Latin word is read by its consonants, the way people write Persian in Latin letters:
   «parvandam» and «پرونده‌ام» share the skeleton p-r-n-d-m. Among known words with that skeleton
@@ -160,9 +162,7 @@ def is_common_slip(typed: str, meant: str) -> bool:
     return len(diff) == 1 and (typed[diff[0]], meant[diff[0]]) in CLOSE_LETTERS
 
 
-_NEIGHBOURS: dict[str, list[str]] = defaultdict(list)
-for _a, _b in sorted(CLOSE_LETTERS):
-    _NEIGHBOURS[_a].append(_b)
+_NEIGHBOURS = {a: sorted(b for x, b in CLOSE_LETTERS if x == a) for a, _ in CLOSE_LETTERS}
 
 
 def slip(word: str, rng: random.Random) -> str:
