@@ -258,8 +258,7 @@ class Speller:
         # would be («کتابم» if only «کباب» were known).
         suffixed = {w for w in real if any(stem in near for stem, _ in _stems(w))}
         protected = frozenset((near | doubled | suffixed) & real - {w.replace(ZWNJ, "") for w in counts})
-        scored = protected | {w for w in counts if _PERSIAN_WORD.fullmatch(w)}
-        log_probs = {w: log_prob(w) for w in scored} if log_prob else {}
+        log_probs = {w: log_prob(w) for w in protected | {w for w in counts if _PERSIAN_WORD.fullmatch(w)}} if log_prob else {}
         return cls(dict(counts), protected, frozenset(pairs), log_probs=log_probs, **options)
 
     def correct_sentence(self, words: list[str]) -> list[str]:

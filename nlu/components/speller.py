@@ -90,8 +90,9 @@ class PersianSpeller(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         sentences = [[t.text for t in m.get(TOKENS_NAMES[TEXT]) or []] for m in training_data.training_examples]
-        log_prob = E5File.read().word_log_prob if float(self.config["rare_margin"]) else None
-        self.speller = spelling.Speller.from_sentences(sentences, self._lexicon(), log_prob, **self._options())
+        options = self._options()
+        log_prob = E5File.read().word_log_prob if options["rare_margin"] else None
+        self.speller = spelling.Speller.from_sentences(sentences, self._lexicon(), log_prob, **options)
         saved = {
             "counts": dict(self.speller.counts),
             "protected": sorted(self.speller.protected),

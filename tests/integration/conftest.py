@@ -22,7 +22,6 @@ import pytest
 from tests.conftest import RASA_BIN, RASA_ENV, ROOT, free_port, wait_until
 
 
-
 def http_ok(url: str, headers: Optional[dict] = None) -> bool:
     request = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(request, timeout=2) as response:
