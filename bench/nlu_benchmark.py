@@ -390,11 +390,14 @@ SEEDED = ("doubled_letters", "typos", "combined")
 CV_DRAWS = (13, 14, 15)  # seeds of the misspelt cross-validation folds
 
 
-def perturb(text: str, name: str, index: int, seed: int) -> str:
-    """``text`` rewritten by one perturbation, or by all of them for ``combined``."""
+def perturb(text: str, name: str, seed: int) -> str:
+    """``text`` rewritten by one perturbation, or by all of them for ``combined``. Each draw is
+    seeded by the message itself, so adding a held-out message leaves the others' rewrites as
+    they were."""
     names = COMBINED_ORDER if name == "combined" else (name,)
+    original = text
     for step in names:
-        text = PERTURBATIONS[step](text, random.Random(f"{seed}:{step}:{index}"))
+        text = PERTURBATIONS[step](text, random.Random(f"{seed}:{step}:{original}"))
     return text
 
 
@@ -413,7 +416,7 @@ def cross_validate(config: Path, source: Any, examples: Sequence[Any], folds: in
         test = [(examples[i].get("text"), labels[i]) for i in test_index]
         # The test fold also with all five rewrites, three draws: how robustness settings (the
         # speller's slipped copies) are chosen without the held-out files.
-        sets = {"fold": test, **{f"misspelt@{d}": [(perturb(t, "combined", k, d), g) for k, (t, g) in enumerate(test)] for d in CV_DRAWS}}
+        sets = {"fold": test, **{f"misspelt@{d}": [(perturb(t, "combined", d), g) for t, g in test] for d in CV_DRAWS}}
         parsed_sets = parse_sets(model, sets)
         parsed = parsed_sets["fold"]
         model.unlink(missing_ok=True)
@@ -497,9 +500,9 @@ def run_own(config: Path, folds: int, seed: int, out: Path, work: Path, robustne
     sets: dict[str, list[Example]] = {"heldout": clean, "out_of_scope_extra": [(m.get("text"), OUT_OF_SCOPE) for m in extra_oos]}
     draws = [seed + k for k in range(1, robustness_seeds)]  # beside ``seed`` itself
     for name in (*PERTURBATIONS, "combined"):
-        sets[name] = [(perturb(text, name, i, seed), gold) for i, (text, gold) in enumerate(clean)]
+        sets[name] = [(perturb(text, name, seed), gold) for text, gold in clean]
         for draw in draws if name in SEEDED else ():
-            sets[f"{name}@{draw}"] = [(perturb(text, name, i, draw), gold) for i, (text, gold) in enumerate(clean)]
+            sets[f"{name}@{draw}"] = [(perturb(text, name, draw), gold) for text, gold in clean]
     sets["longest"] = longest_messages(clean, 20)
     parsed = parse_sets(model, sets)
     model.unlink(missing_ok=True)
