@@ -296,18 +296,20 @@ class Speller:
             real = next((s for s in sorted(_undoubled(word)) if s.replace(ZWNJ, "") in self.protected), None)
             if real is None:
                 return self._nearest(word, PERSIAN_LETTERS, before, after) or self._with_ending(word, before, after) or word
-        in_context = [c for c in one_edit_away(real) if c in self.counts and self._in_context(c, before, after)]
+        known = [c for c in one_edit_away(real) if c in self.counts]
+        in_context = [c for c in known if self._in_context(c, before, after)]
         if in_context:
             return max(in_context, key=lambda c: (self.counts[c], c))
-        return self._far_likelier(real) or real
+        return self._far_likelier(real, known) or real
 
-    def _far_likelier(self, real: str) -> str | None:
-        """The known word of which the real word ``real`` is a common slip, when it is so much more
-        common that the slip is the likelier reading (by ``rare_margin``)."""
+    def _far_likelier(self, real: str, known: list[str]) -> str | None:
+        """The known word one edit from the real word ``real`` (``known``) of which ``real`` is a
+        common slip, when it is so much more common that the slip is the likelier reading (by
+        ``rare_margin``)."""
         own = self.log_probs.get(real.replace(ZWNJ, ""))
         if not self.rare_margin or own is None:
             return None
-        slips = [c for c in one_edit_away(real) if c in self.log_probs and c in self.counts and is_common_slip(real, c)]
+        slips = [c for c in known if c in self.log_probs and is_common_slip(real, c)]
         best = max(slips, key=lambda c: (self.log_probs[c], c), default=None)
         return best if best is not None and self.log_probs[best] - own >= self.rare_margin else None
 

@@ -163,11 +163,8 @@ class PersianSpeller(GraphComponent):
             Token(typed if i == chosen else t.text, t.start + (shift if i > chosen else 0), t.end + (shift if i >= chosen else 0))
             for i, t in enumerate(tokens)
         ]
-        read = self.speller.correct_sentence([t.text for t in copied])
-        if read == [t.text for t in tokens]:
+        if self._read(copied) == [t.text for t in tokens]:
             return None  # read back whole, the copy is the example again: only the slips kept teach
-        for token, word in zip(copied, read):
-            token.lemma = word
         data = {k: v for k, v in example.data.items() if k not in (ENTITIES, TOKENS_NAMES[TEXT])}
         return Message(data={**data, TEXT: text[:start] + typed + text[end:], TOKENS_NAMES[TEXT]: copied})
 
@@ -175,7 +172,13 @@ class PersianSpeller(GraphComponent):
         if self.speller is None:
             return messages
         for message in messages:
-            tokens = message.get(TOKENS_NAMES[TEXT]) or []
-            for token, word in zip(tokens, self.speller.correct_sentence([t.text for t in tokens])):
-                token.lemma = word
+            self._read(message.get(TOKENS_NAMES[TEXT]) or [])
         return messages
+
+    def _read(self, tokens: List[Token]) -> List[str]:
+        """Each token's lemma set to the word the speller reads it as; those words."""
+        assert self.speller is not None
+        read = self.speller.correct_sentence([t.text for t in tokens])
+        for token, word in zip(tokens, read):
+            token.lemma = word
+        return read
