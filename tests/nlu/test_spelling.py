@@ -240,3 +240,34 @@ def test_a_real_word_is_read_as_a_slip_only_by_the_margin_and_a_common_slip():
 
 def test_without_word_scores_no_real_word_is_read_as_a_slip_without_context():
     assert Speller.from_sentences([normalize(s).split() for s in TRAINING], [*LEXICON, "سام"], rare_margin=7).correct("سام") == "سام"
+
+
+def real_word_speller(real_margin: float | None, **changed: float) -> Speller:
+    """The training data's speller with a word list of real words it lacks, scored."""
+    scores = {"اعتقاد": -14.0, "اعتقادا": -19.0, "انتقاد": -13.0, "اعتقدا": -24.0, "سردم": -16.0, "سرده": -15.0, **changed}
+    lexicon = [*LEXICON, "اعتقاد", "انتقاد", "اعتقادا", "سرده"]
+    return Speller.from_sentences([normalize(s).split() for s in TRAINING], lexicon, lambda w: scores.get(w, -25.0), real_margin=real_margin)
+
+
+def test_a_word_neither_known_nor_real_is_read_as_the_real_word_a_common_slip_away():
+    # «اعتقدا» is «اعتقاد» with two letters swapped and «اعتقادا» with a letter left out, both
+    # common slips: the likelier word wins. «انتقاد» is two edits away.
+    assert real_word_speller(0).correct("اعتقدا") == "اعتقاد"
+    assert real_word_speller(0, اعتقادا=-10.0).correct("اعتقدا") == "اعتقادا"
+    # «سردا» is «سرده» with a far key for «ه», not a common slip; «سردم» is not in the list.
+    assert real_word_speller(0, سرده=-15.0).correct("سردا") == "سرده"
+    assert real_word_speller(0).correct("اعتقادد") == "اعتقاد"  # a doubled letter undone
+
+
+def test_a_real_word_is_read_only_by_the_margin_and_never_replaces_a_real_or_known_word():
+    assert real_word_speller(9).correct("اعتقدا") == "اعتقاد"  # 10 points likelier
+    assert real_word_speller(11).correct("اعتقدا") == "اعتقدا"
+    assert real_word_speller(None).correct("اعتقدا") == "اعتقدا"  # off
+    assert real_word_speller(0).correct("سهام") == "سهام"  # real, though «سلام» is known
+    assert real_word_speller(0).correct("انتقاد") == "انتقاد"
+    assert real_word_speller(0).correct("پرودنه") == "پرونده"  # the training data's words come first
+
+
+def test_without_word_scores_no_unknown_word_is_read_as_a_real_word():
+    speller = Speller.from_sentences([normalize(s).split() for s in TRAINING], [*LEXICON, "اعتقاد"], real_margin=0)
+    assert speller.correct("اعتقدا") == "اعتقدا"
