@@ -199,6 +199,18 @@ def _undoubled(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word) - 1) if word[i] == word[i + 1]}
 
 
+def _closest(word: str, alphabet: str, wanted: Callable[[str], bool]) -> list[str]:
+    """The ``wanted`` words nearest ``word``: with one of its doubles undone, else one edit away,
+    else one edit from it with a double undone. The normaliser keeps a long run of one letter as
+    two («سلللام» -> «سللام»), so a double the word lacks is undone first, free of charge."""
+    singles = _undoubled(word)
+    for bases in ([], [word], singles):
+        candidates = [c for base in bases for c in one_edit_away(base, alphabet) if wanted(c)] if bases else [c for c in singles if wanted(c)]
+        if candidates:
+            return candidates
+    return []
+
+
 @dataclass
 class Speller:
     """Words of the training data with their counts, and the corrections drawn from them.
@@ -319,7 +331,7 @@ class Speller:
         return best if best is not None and self.log_prob(best) - self.log_prob(real.replace(ZWNJ, "")) >= self.rare_margin else None
 
     def _nearest_real(self, word: str) -> str | None:
-        """The real word one edit from ``word`` (a double undone first, as in ``_nearest``): the
+        """The real word one edit from ``word`` (a double undone first, ``_closest``): the
         likeliest reached by a common slip, else the likeliest; None unless it is ``real_margin``
         likelier than ``word`` itself, or when ``word`` is real."""
         if self.real_margin is None or self.log_prob is None:
@@ -327,14 +339,11 @@ class Speller:
         plain = word.replace(ZWNJ, "")
         if plain in self.real_words:
             return None
-        singles = _undoubled(plain)
-        for bases in ([], [plain], singles):
-            candidates = {c for base in bases for c in one_edit_away(base)} if bases else singles
-            real = [c for c in candidates if c in self.real_words]
-            if real:
-                best = max(real, key=lambda c: (is_common_slip(plain, c), self.log_prob(c), c))  # type: ignore[misc]
-                return best if self.log_prob(best) - self.log_prob(plain) >= self.real_margin else None
-        return None
+        real = _closest(plain, PERSIAN_LETTERS, self.real_words.__contains__)
+        if not real:
+            return None
+        best = max(real, key=lambda c: (is_common_slip(plain, c), self.log_prob(c), c))  # type: ignore[misc]
+        return best if self.log_prob(best) - self.log_prob(plain) >= self.real_margin else None
 
     def _in_context(self, word: str, before: str | None, after: str | None) -> bool:
         """Whether ``word`` makes a pair seen in training with the word before or after it."""
@@ -346,18 +355,12 @@ class Speller:
         swapped, not «پایین» with a far key), then the most frequent."""
         if len(word) < self.min_length:
             return None
-        # The normaliser keeps a long run of one letter as two («سلللام» -> «سللام»), so a
-        # double that the known word lacks is undone first, free of charge, then one edit.
-        singles = _undoubled(word)
 
         def rank(c: str) -> tuple[bool, bool, int, str]:
             return (self._in_context(c, before, after), is_common_slip(word, c), self.counts[c], c)
 
-        for bases in ([], [word], singles):
-            candidates = [c for base in bases for c in one_edit_away(base, alphabet) if c in self.counts] if bases else [c for c in singles if c in self.counts]
-            if candidates:
-                return max(candidates, key=rank)
-        return None
+        candidates = _closest(word, alphabet, self.counts.__contains__)
+        return max(candidates, key=rank) if candidates else None
 
     def _with_ending(self, word: str, before: str | None, after: str | None) -> str | None:
         """A slip in a word with a spoken ending: «اپراتروم» is «اپراتور» (two letters swapped)

@@ -121,8 +121,8 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     def encode(self, texts: List[str], threads: Optional[int] = None) -> np.ndarray:
         """The texts' vectors, on ``threads`` OpenMP threads (default: the configured count)."""
+        model = encoder(self._config["variant"], int(self._config["threads"]))
         threads = threads or int(self._config["threads"])
-        model = encoder(self._config["variant"], threads)
         size = int(self._config["batch_size"])
         with on_threads(threads):
             parts = [model.encode(texts[i : i + size], self._is_query) for i in range(0, len(texts), size)]

