@@ -218,6 +218,9 @@ class Speller:
     ``pairs``: adjacent word pairs seen in training, the context that tells a typo which makes a
     real word («مرحله قلبی», stage of the heart) from that word used for itself («مرحله قبلی»).
     ``min_length``: shorter unknown words are left alone (too many neighbours).
+    ``max_length``: longer ones too: the word list's longest word has 50 letters, and the search
+    for neighbours grows with the square of a word's length (one word of 4,096 letters, the
+    longest message the gateway passes on, took minutes).
     ``min_skeleton``: Latin words with fewer consonants are left alone («na» could be many words).
     ``log_prob``: how common a Persian word is in general text (natural log), and ``rare_margin``:
     how much more common a known word must be than a real word a common slip away for the real
@@ -234,6 +237,7 @@ class Speller:
     protected: frozenset[str] = frozenset()  # real words near a known one, without half-spaces
     pairs: frozenset[tuple[str, str]] = frozenset()
     min_length: int = 3
+    max_length: int = 52
     min_skeleton: int = 2
     log_prob: Callable[[str], float] | None = None
     rare_margin: float = 0.0
@@ -300,6 +304,8 @@ class Speller:
         if lower in self.counts:
             return lower
         if len(lower) < self.min_length and not _LATIN_WORD.fullmatch(lower):
+            return word
+        if len(lower) > self.max_length:
             return word
         if _LATIN_WORD.fullmatch(lower):
             return self._nearest(lower, "abcdefghijklmnopqrstuvwxyz'", before, after) or self._from_latin(lower) or word

@@ -271,3 +271,14 @@ def test_a_real_word_is_read_only_by_the_margin_and_never_replaces_a_real_or_kno
 def test_without_word_scores_no_unknown_word_is_read_as_a_real_word():
     speller = Speller.from_sentences([normalize(s).split() for s in TRAINING], [*LEXICON, "اعتقاد"], real_margin=0)
     assert speller.correct("اعتقدا") == "اعتقدا"
+
+
+def test_a_word_longer_than_any_word_is_left_as_typed():
+    # One letter added to a long known word would be read back; past max_length nothing is
+    # searched at all (a 4,096-letter word took minutes).
+    long_word = "پرونده" * 9  # 54 letters
+    speller = Speller.from_sentences([[long_word[:51]], [long_word[:53]]])
+    assert speller.correct(long_word[:50] + "ی") == long_word[:51]  # 51 letters: searched
+    assert speller.correct(long_word[:52] + "ی") == long_word[:52] + "ی"  # 53 letters: left alone
+    huge = "پرونده" * 683  # 4,098 letters
+    assert speller.correct_sentence([huge, "پرودنه"]) == [huge, "پرودنه"]
