@@ -1,11 +1,15 @@
 # The two commands of the README, and a few for developers.
-.PHONY: run test bench-nlu bench-normaliser lock validate
+.PHONY: run test fuzz bench-nlu bench-normaliser lock validate
 
 run:
 	@bash scripts/run.sh
 
 test:
 	@bash scripts/test.sh
+
+# 100,000 generated bodies at the running gateway's webhooks (make test sends 2,000).
+fuzz:
+	@bash scripts/fuzz.sh
 
 validate:
 	@bash scripts/validate.sh

@@ -1,1 +1,1 @@
-"""Hamyar's rasa-sdk actions. ``python -m rasa_sdk --actions actions`` registers every module."""
+"""Hamyar's rasa-sdk actions. ``python -m actions.server`` (rasa-sdk's server, answering only Rasa) registers every module."""

@@ -12,10 +12,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.agency.client import AgencyUnavailable
 from actions.agency.models import ComplaintRequest
-from actions.case_status import validate_national_id_value
 from actions.common import latest_user_text, reset, tag
+from actions.identity_check import PROOF_SLOTS, IdentityCheck, say_why_stopped
+from actions.persian_format import masked_national_id, masked_phone
 from actions.replies import say
-from actions.identity import read_phone
 from actions.runtime import runtime
 from nlu.identifiers import contains_sensitive_number
 from nlu.persian import normalize, persian_digits
@@ -30,9 +30,16 @@ def idempotency_key(sender_id: str, agency: str, text: str, national_id: str, ph
     return hashlib.sha256("\x1f".join((sender_id, agency, text, national_id, phone)).encode()).hexdigest()[:40]
 
 
-class ValidateFileComplaintForm(FormValidationAction):
+class ValidateFileComplaintForm(IdentityCheck, FormValidationAction):
+    """A complaint is filed in a citizen's name only after the same identity check as a case."""
+
     def name(self) -> Text:
         return "validate_file_complaint_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        return await self.identity_slots(domain_slots, tracker)
 
     async def validate_complaint_agency(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         return {"complaint_agency": slot_value if runtime().catalog.agency(str(slot_value)) else None}
@@ -51,14 +58,6 @@ class ValidateFileComplaintForm(FormValidationAction):
             return {"complaint_text": None}
         return {"complaint_text": text}
 
-    async def validate_national_id(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return {"national_id": validate_national_id_value(slot_value, dispatcher)}
-
-    async def validate_phone_number(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        phone = read_phone(slot_value)
-        if not phone:
-            say(dispatcher, "invalid_phone_number")
-        return {"phone_number": phone}
 
 
 class ActionAskComplaintAgency(Action):
@@ -78,12 +77,15 @@ class ActionAskComplaintConfirmed(Action):
         return "action_ask_complaint_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        agency = runtime().catalog.agency(tracker.get_slot("complaint_agency") or "")
+        rt = runtime()
+        agency = rt.catalog.agency(tracker.get_slot("complaint_agency") or "")
+        proof = await rt.verified.proof(tracker)
+        # Masked: the read-back is kept with the turn's replies (dedup, web history).
         say(dispatcher, "ask_complaint_confirmed",
             agency_name=agency.name if agency else "",
             complaint_text=tracker.get_slot("complaint_text"),
-            national_id=persian_digits(tracker.get_slot("national_id") or ""),
-            phone=persian_digits(tracker.get_slot("phone_number") or ""),
+            national_id=masked_national_id(proof.national_id if proof else ""),
+            phone=masked_phone(proof.phone if proof else ""),
         )
         return []
 
@@ -93,20 +95,26 @@ class ActionFileComplaint(Action):
         return "action_file_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        done = reset(*COMPLAINT_SLOTS)
-        if not tracker.get_slot("identity_verified"):
-            # A phone typed for a complaint is not confirmed: a case lookup must ask and check it.
-            done += reset("phone_number", "phone_verified")
+        done = reset(*COMPLAINT_SLOTS, "form_abort", *PROOF_SLOTS, "national_id")
+        abort = tracker.get_slot("form_abort")
+        if abort:
+            say_why_stopped(dispatcher, abort)
+            return done
         if tracker.get_slot("complaint_confirmed") is not True:
             say(dispatcher, "complaint_cancelled")
             return done
         rt = runtime()
+        proof = await rt.verified.proof(tracker)
+        if proof is None or not await rt.verified.owns(tracker, tracker.get_slot("national_id")):
+            logger.warning("complaint refused: identity not proved conversation=%s", tag(tracker))
+            say(dispatcher, "identity_not_proved")
+            return done
+        if not await rt.complaint_quota.take(tracker):
+            logger.info("complaint refused: over the hourly limit conversation=%s", tag(tracker))
+            say(dispatcher, "complaint_limited")
+            return done
         agency = rt.catalog.agency(tracker.get_slot("complaint_agency") or "")
-        request = ComplaintRequest(
-            national_id=tracker.get_slot("national_id"),
-            phone=tracker.get_slot("phone_number"),
-            text=tracker.get_slot("complaint_text"),
-        )
+        request = ComplaintRequest(national_id=proof.national_id, phone=proof.phone, text=tracker.get_slot("complaint_text"))
         key = idempotency_key(tracker.sender_id, agency.id, request.text, request.national_id, request.phone)
         try:
             created = await rt.client(agency.id).file_complaint(request, key, rt.deadline())

@@ -66,6 +66,7 @@ class ActionGoodbye(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         say(dispatcher, "goodbye")
+        await runtime().verified.forget(tracker)
         return reset(*IDENTITY_SLOTS, *FORM_SLOTS, "article_id", "article_step")
 
 

@@ -1,4 +1,4 @@
-"""One-time codes that confirm a typed phone number, and limits on failed identity checks."""
+"""One-time codes that confirm a typed phone number belongs to the person typing it."""
 
 from __future__ import annotations
 
@@ -32,21 +32,29 @@ class OtpStore:
         self._ttl = ttl_seconds
         self._max_wrong = max_wrong
 
-    async def issue(self, conversation_id: str, phone: str) -> str:
+    async def issue(self, requester: str, phone: str, national_id: str) -> str:
+        """A new code for ``requester`` proving ``phone`` for ``national_id`` (the code is
+        bound to both, so it cannot prove another id typed after it was sent)."""
         code = f"{secrets.randbelow(10**6):06d}"
         salt = secrets.token_hex(8)
-        key = _key("otp", conversation_id)
-        await self._redis.hset(key, mapping={"hash": _hash(code, salt), "salt": salt, "phone": _hash(phone, salt), "wrong": 0})
+        key = _key("otp", requester)
+        await self._redis.hset(key, mapping={
+            "hash": _hash(code, salt), "salt": salt, "phone": _hash(phone, salt), "national_id": _hash(national_id, salt), "wrong": 0,
+        })
         await self._redis.expire(key, self._ttl)
         return code
 
-    async def verify(self, conversation_id: str, phone: str, code: str) -> OtpResult:
-        key = _key("otp", conversation_id)
+    async def verify(self, requester: str, phone: str, national_id: str, code: str) -> OtpResult:
+        key = _key("otp", requester)
         stored = await self._redis.hgetall(key)
         if not stored:
             return OtpResult.EXPIRED
         salt = stored["salt"]
-        if hmac.compare_digest(stored["hash"], _hash(code, salt)) and hmac.compare_digest(stored["phone"], _hash(phone, salt)):
+        if (
+            hmac.compare_digest(stored["hash"], _hash(code, salt))
+            and hmac.compare_digest(stored["phone"], _hash(phone, salt))
+            and hmac.compare_digest(stored.get("national_id", ""), _hash(national_id, salt))
+        ):
             await self._redis.delete(key)
             return OtpResult.OK
         wrong = await self._redis.hincrby(key, "wrong", 1)
@@ -55,26 +63,3 @@ class OtpStore:
             return OtpResult.TOO_MANY
         return OtpResult.WRONG
 
-
-class IdentityFailures:
-    """Counts failed checks per national id across conversations, so a new chat does not reset it."""
-
-    def __init__(self, redis: aioredis.Redis, limit: int, window_seconds: int) -> None:
-        self._redis = redis
-        self._limit = limit
-        self._window = window_seconds
-
-    async def locked(self, national_id: str) -> bool:
-        count = await self._redis.get(_key("idfail", national_id))
-        return int(count or 0) >= self._limit
-
-    async def record(self, national_id: str) -> bool:
-        """Count one failure; True when this national id is now locked."""
-        key = _key("idfail", national_id)
-        count = await self._redis.incr(key)
-        if count == 1:
-            await self._redis.expire(key, self._window)
-        return count >= self._limit
-
-    async def clear(self, national_id: str) -> None:
-        await self._redis.delete(_key("idfail", national_id))

@@ -26,6 +26,19 @@ def jalali_datetime(moment: datetime) -> str:
     return f"{jalali_date(local)}، ساعت {persian_digits(local.strftime('%H:%M'))}"
 
 
+def waiting_time(seconds: int) -> str:
+    """«۵ دقیقه», «۲ ساعت»: how long to wait, rounded up to what a person would say."""
+    minutes = max(1, -(-seconds // 60))
+    if minutes < 60:
+        return f"{persian_digits(minutes)} دقیقه"
+    return f"{persian_digits(-(-minutes // 60))} ساعت"
+
+
+def masked_national_id(national_id: str) -> str:
+    """«۰۰۱***۲۳۰»: recognisable to its owner, useless to anyone reading over a shoulder."""
+    return persian_digits(national_id[:3] + "***" + national_id[-3:]) if len(national_id) >= 8 else "***"
+
+
 def optional_datetime(moment: Optional[datetime]) -> str:
     return jalali_datetime(moment) if moment else "نامعلوم"
 

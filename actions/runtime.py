@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Optional
 
 import redis.asyncio as aioredis
+from cryptography.fernet import Fernet
 
 from actions.agency.client import AgencyClient, Deadline
 from actions.settings import ActionSettings
+from actions.trust import Hasher, IdentityFailures, RequesterQuota, SmsLimits, SmsRule, VerifiedIdentities
+from agencies.sealing import Sealer
 from content.store import ContentStore
 from nlu.catalog import Catalog, CatalogFile
+
+logger = logging.getLogger(__name__)
 
 
 class Runtime:
@@ -21,6 +27,22 @@ class Runtime:
         self._clients: dict[str, AgencyClient] = {}
         self.redis = aioredis.from_url(settings.redis_url, decode_responses=True)
         self.content = ContentStore(self.redis)
+        key = settings.hamyar_data_key
+        if not key:
+            # Every action server must share the key, or one forgets what another was told.
+            logger.warning("HAMYAR_DATA_KEY is not set; proved identities last only as long as this process")
+            key = Fernet.generate_key().decode()
+        hasher = Hasher(key)
+        self.verified = VerifiedIdentities(self.redis, hasher, Sealer(key), settings.identity_ttl_seconds)
+        self.failures = IdentityFailures(
+            self.redis, hasher, settings.identity_max_failures, settings.identity_lock_seconds, settings.identity_alert_requesters
+        )
+        self.sms_limits = SmsLimits(self.redis, hasher, settings.sms_cooldown_seconds, (
+            SmsRule("phone", settings.sms_per_phone_10min, 600),
+            SmsRule("phone", settings.sms_per_phone_day, 86400),
+            SmsRule("requester", settings.sms_per_requester_hour, 3600),
+        ))
+        self.complaint_quota = RequesterQuota(self.redis, hasher, "complaint", settings.complaints_per_hour, 3600)
 
     @property
     def catalog(self) -> Catalog:

@@ -13,7 +13,20 @@ class ActionSettings(BaseSettings):
     turn_deadline_seconds: float = 4.0
     otp_ttl_seconds: int = 300
     otp_max_wrong: int = 3
-    # Failed identity checks (wrong phone or wrong code) per national id before a lock-out.
+    # Failed identity checks (wrong phone or wrong code) per requester before a lock-out.
     identity_max_failures: int = 5
     identity_lock_seconds: int = 3600
+    # Requesters failing on one national id within the lock window before an alert.
+    identity_alert_requesters: int = 3
+    # A proved identity lasts this long without use, and never past the session.
+    identity_ttl_seconds: int = 3600
+    # One-time codes: a pause between two to one phone, and caps per phone and per requester.
+    sms_cooldown_seconds: int = 60
+    sms_per_phone_10min: int = 3
+    sms_per_phone_day: int = 10
+    sms_per_requester_hour: int = 5
+    # Complaints a requester may file in an hour.
+    complaints_per_hour: int = 3
+    # Keys the hashes of personal identifiers in Redis (and seals what must be kept).
+    hamyar_data_key: str = ""
     complaint_max_chars: int = 1000

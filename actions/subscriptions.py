@@ -23,7 +23,9 @@ class ActionSubscribeCase(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         agency_id, code, status_text = ((tracker.get_slot("last_case") or "").split(":", 2) + ["", "", ""])[:3]
         agency = runtime().catalog.agency(agency_id)
-        national_id = tracker.get_slot("national_id")
+        # The id proved for this case: it left the tracker when the case was shown.
+        proof = await runtime().verified.proof(tracker)
+        national_id = proof.national_id if proof else None
         if agency is None or not code or not national_id:
             say(dispatcher, "subscribe_nothing")
             return []

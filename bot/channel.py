@@ -18,16 +18,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.typed import safe_text
+
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 _PAYLOAD = re.compile(r"^/[a-z_]{1,64}(\{.{0,512}\})?$", re.DOTALL)
 _SENDER = re.compile(r"^[a-z]{1,16}:[A-Za-z0-9_\-]{1,128}$")
-
-
-def safe_text(text: str) -> str:
-    """Typed text never reaches Rasa's ``/intent`` parser."""
-    return text.strip().lstrip("/").strip()
 
 
 def conversation_tag(sender: str) -> str:

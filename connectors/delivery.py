@@ -53,7 +53,7 @@ class Deliverer:
         source = self._sources.get(channel)
         if source is not None and source.callback_url:
             hint = self._replies.render("numbered_hint")["text"]
-            self._callbacks.send(source, render(source, conversation_id, messages, hint))
-            return True
+            # Awaited: a notice whose callback failed is tried again (notifications/queue.py).
+            return await self._callbacks.deliver(source, render(source, conversation_id, messages, hint))
         logger.warning("no way to reach conversation=%s channel=%s", tag(conversation_id), channel)
         return False

@@ -15,16 +15,19 @@ from connectors import generic, messenger, rubika
 from connectors import web as webchat
 from actions.agency.client import AgencyClient
 from connectors.delivery import ADAPTERS, Deliverer
+from connectors.jsonbody import json_object
 from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
 from connectors.rasa_client import RasaClient
 from connectors.router import Router
 from connectors.settings import GatewaySettings
+from connectors.signing import REPLAYS, ReplayGuard
 from content.loader import load_articles
 from content.replies import Replies
 from content.store import ContentStore
 from nlu.catalog import CatalogFile
-from notifications import agency_updates, announcements
+from notifications import agency_updates, announcements, worker
+from notifications.queue import NoticeQueue
 from notifications.poller import CasePoller
 from notifications.store import SubscriptionStore
 
@@ -35,17 +38,23 @@ MAX_UPDATE = 1024 * 1024
 async def messenger_update(request: web.Request) -> web.Response:
     """A Telegram-compatible webhook: answered 200 once handled, 500 to make the messenger retry."""
     adapter = request.app[ADAPTERS].get(request.match_info["name"])
-    if adapter is None or not adapter.authentic(request.match_info["secret"], request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
+    if not isinstance(adapter, messenger.MessengerAdapter) or not adapter.authentic(
+        request.match_info["secret"], request.headers.get("X-Telegram-Bot-Api-Secret-Token")
+    ):
         return web.json_response({"error": "not_found"}, status=404)
     if (request.content_length or 0) > MAX_UPDATE:
         return web.json_response({"error": "too_large"}, status=413)
     try:
-        update = await request.json()
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        update = await json_object(request)
+        if not isinstance(update.get("update_id"), int):
             raise ValueError
     except ValueError:
         return web.json_response({"error": "malformed"}, status=400)
-    if not await adapter.process(update):
+    try:
+        handled = await adapter.process(update)
+    except messenger.MalformedUpdate:
+        return web.json_response({"error": "malformed"}, status=400)
+    if not handled:
         return web.json_response({"error": "retry"}, status=500)
     return web.json_response({"ok": True})
 
@@ -57,9 +66,7 @@ async def rubika_update(request: web.Request) -> web.Response:
     if (request.content_length or 0) > MAX_UPDATE:
         return web.json_response({"error": "too_large"}, status=413)
     try:
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise ValueError
+        body = await json_object(request)
     except ValueError:
         return web.json_response({"error": "malformed"}, status=400)
     if not await adapter.process(body):
@@ -87,7 +94,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[RASA] = rasa
     app[webchat.ROUTER] = Router(redis, rasa, Replies())
     app[webchat.OUTBOX] = Outbox(redis)
-    app[webchat.KEEPALIVE] = settings.sse_keepalive_seconds
+    webchat.setup(app, settings, redis)
     app[generic.SOURCES] = generic.load_sources()
     app[generic.CALLBACKS] = generic.CallbackSender()
     app[generic.NUMBERED] = NumberedOptions(redis)
@@ -107,6 +114,11 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[agency_updates.CATALOG] = CatalogFile()
     app[announcements.ADMIN_TOKEN] = settings.hamyar_admin_token
     app[announcements.CHANNELS] = announcements.load_channels()
+    # Case changes and announcements go through a Redis stream: sent at least once, never twice.
+    app[agency_updates.NOTICES] = NoticeQueue(redis, retry_seconds=settings.notice_retry_seconds)
+    app[announcements.JOBS] = announcements.AnnouncementJobs(redis)
+    # A signed request (generic webhook, agency callback) is let in once: a replay is refused.
+    app[REPLAYS] = ReplayGuard(redis)
 
     async def start_messengers(app: web.Application) -> None:
         for adapter in app[ADAPTERS].values():
@@ -124,7 +136,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
 
         task = None
         if settings.case_poll_seconds > 0 and any(a.case_updates == "polling" for a in catalog.get().agencies):
-            poller = CasePoller(app[agency_updates.SUBSCRIPTIONS], catalog, app[agency_updates.DELIVERER], settings.case_poll_seconds, client_for)
+            poller = CasePoller(app[agency_updates.SUBSCRIPTIONS], catalog, app[agency_updates.NOTICES], settings.case_poll_seconds, client_for)
             task = asyncio.create_task(poller.run())
         yield
         if task is not None:
@@ -154,24 +166,31 @@ def create_app(settings: GatewaySettings) -> web.Application:
 
     app.on_startup.append(publish_content)
     app.on_startup.append(start_messengers)
+    app.on_startup.append(worker.start_delivering)  # once messengers can send
+    app.on_shutdown.append(worker.stop_delivering)
     app.cleanup_ctx.append(case_poller)
     app.on_cleanup.append(stop_messengers)
     app.on_cleanup.append(close)
     app.router.add_get("/health", health)
-    app.router.add_get("/", webchat.page)
-    app.router.add_post("/chat/messages", webchat.post_message)
-    app.router.add_get("/chat/events", webchat.events)
-    app.router.add_static("/static/", webchat.STATIC, show_index=False)
     app.router.add_post("/webhooks/generic/{source}", generic.receive)
     app.router.add_post("/webhooks/messenger/{name}/{secret}", messenger_update)
     app.router.add_post("/webhooks/rubika/{secret}/{kind:update|inline}", rubika_update)
     app.router.add_post("/webhooks/agency/{agency}/case-updates", agency_updates.case_updates)
     app.router.add_post("/admin/announcements", announcements.post_announcement)
+    app.router.add_get("/admin/announcements/{id}", announcements.get_announcement)
     return app
 
 
 def main() -> None:
+    from connectors.required_secrets import missing_secrets
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # httpx (python-telegram-bot's client) logs each request's URL at INFO: a Bot API URL holds the bot's token.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    missing = missing_secrets()
+    if missing:
+        logger.warning("configured sources without their secret (off, or answered 404, until it is set): %s", ", ".join(missing))
     settings = GatewaySettings()
     # No access log: URLs are harmless, but quieter logs are easier to keep free of personal data.
     web.run_app(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, access_log=None, print=None)

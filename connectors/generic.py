@@ -24,7 +24,7 @@ from connectors.channel_config import read_channels
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.numbered import NumberedOptions, numbered_text
 from connectors.router import Router, tag
-from connectors.signing import read_signed, signed_headers
+from connectors.signing import forget_signature_on_failure, read_signed, signed_headers
 from connectors.web import ROUTER
 from content.replies import Replies
 from nlu.catalog import expand_env
@@ -73,6 +73,21 @@ class GenericBody(BaseModel):
     contact: Optional[Contact] = None
 
 
+def inbound(source: GenericSource, body: GenericBody, button_id: Optional[str]) -> InboundMessage:
+    """The inbound message of a signed body; ``button_id`` is its payload, or the option its
+    number picked on a source without buttons."""
+    trusted = body.contact is not None and body.contact.user_id == body.user_id
+    return InboundMessage(
+        channel=source.name,
+        chat_id=body.chat_id,
+        user_id=body.user_id,
+        message_id=body.message_id,
+        text=None if button_id else body.text,
+        button_id=button_id,
+        verified_phone=normalize_phone(body.contact.phone) if trusted else None,
+    )
+
+
 def render(source: GenericSource, conversation_id: str, replies: list[OutboundMessage], hint: str) -> dict:
     if source.buttons:
         shown = [r.model_dump() for r in replies]
@@ -90,11 +105,12 @@ class CallbackSender:
         self._tasks: set[asyncio.Task] = set()
 
     def send(self, source: GenericSource, body: dict) -> None:
-        task = asyncio.create_task(self._deliver(source, body))
+        task = asyncio.create_task(self.deliver(source, body))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, source: GenericSource, body: dict) -> None:
+    async def deliver(self, source: GenericSource, body: dict) -> bool:
+        """Whether the bridge took the replies (for a sender that retries later, e.g. notices)."""
         data = json.dumps(body, ensure_ascii=False).encode()
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
@@ -111,9 +127,11 @@ class CallbackSender:
                             raise aiohttp.ClientResponseError(response.request_info, (), status=response.status)
                         if response.status >= 400:
                             logger.error("callback refused source=%s status=%d", source.name, response.status)
-                            return
+                            return False
+                        return True
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             logger.error("callback failed source=%s conversation=%s error=%s", source.name, tag(body["conversation_id"]), type(error).__name__)
+        return False
 
     async def close(self) -> None:
         if self._tasks:
@@ -128,6 +146,7 @@ NUMBERED: web.AppKey[NumberedOptions] = web.AppKey("numbered", NumberedOptions)
 REPLIES: web.AppKey[Replies] = web.AppKey("generic_replies", Replies)
 
 
+@forget_signature_on_failure
 async def receive(request: web.Request) -> web.Response:
     source = request.app[SOURCES].get(request.match_info["source"])
     if source is None:
@@ -142,16 +161,7 @@ async def receive(request: web.Request) -> web.Response:
     button_id = body.payload
     if not source.buttons and not button_id:
         button_id = await numbered.button_for(conversation_id, body.text)
-    trusted = body.contact is not None and body.contact.user_id == body.user_id
-    message = InboundMessage(
-        channel=source.name,
-        chat_id=body.chat_id,
-        user_id=body.user_id,
-        message_id=body.message_id,
-        text=None if button_id else body.text,
-        button_id=button_id,
-        verified_phone=normalize_phone(body.contact.phone) if trusted else None,
-    )
+    message = inbound(source, body, button_id)
     replies = await router.handle(message)
     hint = request.app[REPLIES].render("numbered_hint")["text"]
     if replies is None:

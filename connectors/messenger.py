@@ -7,7 +7,6 @@ the messenger retry it; the router drops the retry if the first attempt did fini
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from connectors.channel_config import read_channels
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.ratelimit import ChatRateLimiter
 from connectors.router import Router, tag
+from connectors.signing import same_secret
 from content.replies import Replies
 from nlu.catalog import expand_env
 from nlu.identifiers import normalize_phone
@@ -47,6 +47,8 @@ class MessengerProfile:
     mode: str
     webhook_secret: str
     secret_header: bool
+    # The bot's private chat, «{username}» filled in at start: a group is sent there for identity.
+    private_link: str = ""
 
 
 def load_profiles(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> list[MessengerProfile]:
@@ -60,6 +62,7 @@ def load_profiles(path: Optional[Path] = None, env: Optional[Mapping[str, str]] 
         profile = MessengerProfile(
             name=values["name"], token=values["token"], base_url=values["base_url"], base_file_url=values["base_file_url"],
             mode=values.get("mode") or "webhook", webhook_secret=values.get("webhook_secret") or "", secret_header=bool(values.get("secret_header")),
+            private_link=values.get("private_link") or "",
         )
         if profile.mode == "webhook" and len(profile.webhook_secret) < 16:
             raise SystemExit(f"{profile.name}: a webhook needs a secret of 16+ characters ({profile.name.upper()}_WEBHOOK_SECRET)")
@@ -80,6 +83,22 @@ def deep_link_payload(argument: str) -> Optional[str]:
 
 class DeliveryFailed(Exception):
     """A reply could not be sent; the update is reported failed so the messenger retries it."""
+
+
+class MalformedUpdate(ValueError):
+    """The webhook's JSON is not an update this gateway can read; answered 400, not retried."""
+
+
+# What ``Update.de_json`` raises on JSON of the wrong shape (seen by fuzzing it).
+_UNREADABLE = (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError)
+# Callback query ids are opaque strings; short ones of these letters keep "cb-{id}" a message id.
+_QUERY_ID = re.compile(r"[A-Za-z0-9_\-]{1,100}")
+
+
+def _is_id(value: object) -> bool:
+    """Chat, user and message ids are 64-bit integers in the Bot API (never booleans); a longer
+    one would not fit the inbound message's ids."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
 
 
 class MessengerAdapter:
@@ -127,15 +146,28 @@ class MessengerAdapter:
         await self.application.shutdown()
 
     def authentic(self, path_secret: str, header_secret: Optional[str]) -> bool:
-        if not hmac.compare_digest(path_secret.encode(), self.profile.webhook_secret.encode()):
+        if not same_secret(path_secret, self.profile.webhook_secret):
             return False
         if self.profile.secret_header:
-            return hmac.compare_digest((header_secret or "").encode(), self.profile.webhook_secret.encode())
+            return same_secret(header_secret or "", self.profile.webhook_secret)
         return True
 
+    def read(self, data: dict) -> Update:
+        """The update a webhook's JSON is; MalformedUpdate when PTB cannot read it (it trusts the
+        Bot API's types and fails in many ways on others) or when a message or button press in
+        it is not one ``inbound`` can read."""
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except _UNREADABLE:
+            raise MalformedUpdate(self.profile.name) from None
+        if (update.callback_query is not None or update.effective_message is not None) and self.inbound(update) is None:
+            raise MalformedUpdate(self.profile.name)
+        return update
+
     async def process(self, data: dict) -> bool:
-        """Handle one webhook update in full; False when it failed and should be retried."""
-        update = Update.de_json(data, self.application.bot)
+        """Handle one webhook update in full; False when it failed and should be retried.
+        MalformedUpdate when it cannot be read (see ``read``): a retry would not help."""
+        update = self.read(data)
         await self.application.process_update(update)
         if update.update_id in self._failed:
             self._failed.discard(update.update_id)
@@ -149,33 +181,67 @@ class MessengerAdapter:
 
     def _inbound(self, update: Update, **fields) -> InboundMessage:
         chat = update.effective_chat
-        return InboundMessage(channel=self.profile.name, chat_id=str(chat.id), user_id=str(update.effective_user.id if update.effective_user else chat.id), **fields)
+        group = chat.type != "private"
+        return InboundMessage(
+            channel=self.profile.name, chat_id=str(chat.id), user_id=str(update.effective_user.id if update.effective_user else chat.id),
+            group=group, private_link=self._private_link() if group else None, **fields,
+        )
 
-    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def _private_link(self) -> Optional[str]:
+        try:
+            username = self.application.bot.username  # read from getMe when the application starts
+        except RuntimeError:
+            username = None
+        return self.profile.private_link.format(username=username) if username and self.profile.private_link else None
+
+    def inbound(self, update: Update) -> Optional[InboundMessage]:
+        """The inbound message of an update: a button press, or a message (text, a shared contact,
+        a ``/start`` deep link, anything else "unsupported"); None for other updates and for
+        fields of the wrong type (PTB does not check the JSON's types)."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or not _is_id(chat.id) or (user is not None and not _is_id(user.id)):
+            return None
+        query = update.callback_query
+        if query is not None:
+            if not isinstance(query.id, str) or not _QUERY_ID.fullmatch(query.id):
+                return None
+            data = query.data if isinstance(query.data, str) else ""
+            return self._inbound(update, message_id=f"cb-{query.id}", button_id=data[:64])
         message = update.effective_message
-        if message is None or update.effective_chat is None:
-            return
+        if message is None or not _is_id(message.message_id):
+            return None
         fields: dict = {"message_id": str(message.message_id)}
         if message.contact is not None:
+            contact = message.contact
             # Trusted only when the contact is the sender's own account.
-            own = update.effective_user is not None and message.contact.user_id == update.effective_user.id
-            fields["verified_phone"] = normalize_phone(re.sub(r"\D", "", message.contact.phone_number)) if own else None
+            own = user is not None and _is_id(contact.user_id) and contact.user_id == user.id
+            phone = contact.phone_number if isinstance(contact.phone_number, str) else ""
+            # ASCII digits only: ``\D`` would keep digits of any script.
+            fields["verified_phone"] = normalize_phone(re.sub(r"[^0-9]", "", phone)) if own else None
             fields["text"] = None
-        elif message.text is not None:
+        elif isinstance(message.text, str):
             text = message.text
             if text.startswith("/start"):
                 payload = deep_link_payload(text[len("/start"):])
                 fields["internal_payload"] = payload or "/greet"
             else:
                 fields["text"] = text
+        elif message.text is not None:
+            return None
         else:
             fields["kind"] = "unsupported"
-        await self._answer(self._inbound(update, **fields))
+        return self._inbound(update, **fields)
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        inbound = self.inbound(update)
+        if inbound is not None:  # ``read`` refused the others
+            await self._answer(inbound)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        await query.answer()
-        await self._answer(self._inbound(update, message_id=f"cb-{query.id}", button_id=(query.data or "")[:64]))
+        inbound = self.inbound(update)
+        if inbound is not None:
+            await update.callback_query.answer()
+            await self._answer(inbound)
 
     async def _answer(self, inbound: InboundMessage) -> None:
         if not await self._router.answer(inbound, lambda replies: self.send(inbound.chat_id, replies, inbound.conversation_id), TEXT_LIMIT):

@@ -22,6 +22,10 @@ class InboundMessage(BaseModel):
     internal_payload: Optional[str] = None
     # A phone the messenger vouches for (a shared contact of the sender's own account).
     verified_phone: Optional[str] = None
+    # A chat of several people (a messenger group): identity steps move to a private chat.
+    group: bool = False
+    # Where the citizen can talk to the bot alone (a messenger's deep link), for group chats.
+    private_link: Optional[str] = Field(default=None, max_length=256)
     kind: Literal["text", "unsupported"] = "text"
     received_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
@@ -40,3 +44,6 @@ class OutboundMessage(BaseModel):
     buttons: list[OutButton] = Field(default_factory=list)
     # Ask the messenger for a button that shares the citizen's own phone number.
     request_contact: bool = False
+    # The citizen said goodbye: the web page forgets the conversation it shows. Only the web chat
+    # acts on it; it is never serialised to other channels.
+    clear_history: bool = Field(default=False, exclude=True)

@@ -136,7 +136,12 @@ class Router:
             if len(text) > MAX_TEXT:
                 logger.info("message too long conversation=%s length=%d", tag(conversation), len(text))
                 return await self._gateway_reply(conversation, "gateway_too_long", limit=persian_digits(MAX_TEXT))
-        metadata: dict = {"channel": message.channel}
+        # The person inside the conversation: what they prove is theirs alone (actions/trust.py).
+        metadata: dict = {"channel": message.channel, "user_id": message.user_id}
+        if message.group:
+            metadata["chat_type"] = "group"
+            if message.private_link:
+                metadata["private_link"] = message.private_link
         if message.verified_phone:
             metadata["verified_phone"] = message.verified_phone
         messages = await self._rasa.turn(conversation, message.message_id, text, payload, metadata)
@@ -151,6 +156,7 @@ class Router:
                     text=text,
                     buttons=[OutButton(id=i, title=b["title"]) for i, b in zip(ids, buttons)],
                     request_contact=bool(hints.get("request_contact")),
+                    clear_history=bool(hints.get("clear_history")),
                 )
             )
         return out

@@ -4,8 +4,8 @@ options as an inline keypad and «منو» / «اپراتور» on the chat keyp
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type,
 from connectors.channel_config import read_channels
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.router import Router, tag
+from connectors.signing import same_secret
 from content.replies import Replies
 from nlu.catalog import expand_env
 
@@ -56,27 +57,61 @@ class RubikaError(Exception):
 _transient = retry_if_exception(lambda e: isinstance(e, RubikaError) and e.transient)
 
 
-def parse_update(body: dict) -> Optional[dict]:
-    """(chat_id, sender_id, message_id, text, button_id) of an update, or None for other events."""
+# Chat, sender and message ids as Rubika writes them (letters, digits, "_" and "-"); anything
+# else is not an update of Rubika's and is dropped rather than answered with a 500.
+_ID = re.compile(r"[A-Za-z0-9_\-]{1,128}")
+
+
+def _id(value: object) -> Optional[str]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value if isinstance(value, str) and _ID.fullmatch(value) else None
+
+
+def parse_update(body: object) -> Optional[dict]:
+    """(chat_id, user_id, message_id, text, button_id, has_file) of a citizen's message, or None
+    for other events and for anything not shaped like Rubika's update (any JSON may arrive)."""
+    if not isinstance(body, dict):
+        return None
     if isinstance(body.get("inline_message"), dict):
         message = body["inline_message"]
         chat_id = message.get("chat_id")
     elif isinstance(body.get("update"), dict) and body["update"].get("type") == "NewMessage":
-        message = body["update"].get("new_message") or {}
+        message = body["update"].get("new_message")
         chat_id = body["update"].get("chat_id")
     else:
         return None
-    aux = message.get("aux_data") or {}
-    if not chat_id or message.get("message_id") is None:
+    if not isinstance(message, dict):
         return None
+    aux = message.get("aux_data")
+    aux = aux if isinstance(aux, dict) else {}
+    chat_id, message_id = _id(chat_id), _id(message.get("message_id"))
+    if chat_id is None or message_id is None:
+        return None
+    text, button_id = message.get("text"), aux.get("button_id")
     return {
-        "chat_id": str(chat_id),
-        "user_id": str(message.get("sender_id") or chat_id),
-        "message_id": str(message["message_id"]),
-        "text": message.get("text"),
-        "button_id": aux.get("button_id"),
+        "chat_id": chat_id,
+        "user_id": _id(message.get("sender_id")) or chat_id,
+        "message_id": message_id,
+        "text": text if isinstance(text, str) else None,
+        "button_id": button_id[:64] if isinstance(button_id, str) else None,
         "has_file": bool(message.get("file") or message.get("sticker") or message.get("location")),
     }
+
+
+def inbound(body: object) -> Optional[InboundMessage]:
+    """The inbound message of a Rubika update; None when it carries none."""
+    update = parse_update(body)
+    if update is None:
+        return None
+    fields: dict = {"message_id": update["message_id"]}
+    if update["button_id"]:
+        fields["button_id"] = update["button_id"]
+    elif update["text"]:
+        fields["text"] = update["text"]
+    elif update["has_file"]:
+        fields["kind"] = "unsupported"
+    return InboundMessage(channel=CHANNEL, chat_id=update["chat_id"], user_id=update["user_id"], **fields)
 
 
 class RubikaAdapter:
@@ -95,7 +130,7 @@ class RubikaAdapter:
         return f"/webhooks/rubika/{self.profile.webhook_secret}"
 
     def authentic(self, secret: str) -> bool:
-        return hmac.compare_digest(secret.encode(), self.profile.webhook_secret.encode())
+        return same_secret(secret, self.profile.webhook_secret)
 
     async def call(self, method: str, payload: dict[str, Any]) -> dict:
         if self._session is None or self._session.closed:
@@ -122,18 +157,10 @@ class RubikaAdapter:
 
     async def process(self, body: dict) -> bool:
         """Handle one update in full; False when sending failed and Rubika should retry."""
-        update = parse_update(body)
-        if update is None:
+        message = inbound(body)
+        if message is None:
             return True
-        fields: dict = {"message_id": update["message_id"]}
-        if update["button_id"]:
-            fields["button_id"] = str(update["button_id"])[:64]
-        elif update["text"]:
-            fields["text"] = update["text"]
-        elif update["has_file"]:
-            fields["kind"] = "unsupported"
-        inbound = InboundMessage(channel=CHANNEL, chat_id=update["chat_id"], user_id=update["user_id"], **fields)
-        return await self._router.answer(inbound, lambda replies: self.send(inbound.chat_id, replies, inbound.conversation_id), TEXT_LIMIT)
+        return await self._router.answer(message, lambda replies: self.send(message.chat_id, replies, message.conversation_id), TEXT_LIMIT)
 
     def _keypads(self, message: OutboundMessage) -> dict:
         if message.buttons:

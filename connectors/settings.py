@@ -17,6 +17,20 @@ class GatewaySettings(BaseSettings):
     turn_timeout_seconds: float = 15.0
     # Seconds an event stream waits for a reply before sending a keep-alive.
     sse_keepalive_seconds: float = 15.0
+    # Signs web chat session cookies (at least 32 characters; `make run` writes one to .env).
+    # Empty: a random key per process, so web sessions end when the gateway restarts.
+    web_session_secret: str = ""
+    web_session_days: float = 30
+    # Web chat limits: messages a minute per session and per client address, new sessions a
+    # minute per address (0: no limit). Addresses are generous: many phones share one behind NAT.
+    web_messages_per_minute: int = 20
+    web_address_messages_per_minute: int = 300
+    web_new_sessions_per_minute: int = 30
+    # Behind a reverse proxy: the header it puts the client's address in (e.g. X-Real-IP).
+    web_client_address_header: str = ""
+    # Open event streams: per session, and in all for one gateway process.
+    web_streams_per_session: int = 5
+    web_max_streams: int = 2000
     publish_content_on_start: bool = True
     # The gateway's public https address, for registering messenger webhooks (empty: register by hand).
     public_url: str = ""
@@ -24,3 +38,6 @@ class GatewaySettings(BaseSettings):
     hamyar_admin_token: str = ""
     # How often agencies without callbacks are asked about watched cases (0: never).
     case_poll_seconds: float = 300
+    # A notice whose send failed is tried again after this, then after twice as long each time
+    # (10 tries, pauses up to an hour); a stopped gateway's notices are taken over after it.
+    notice_retry_seconds: float = 30

@@ -36,7 +36,8 @@ def normalize_phone(digits: str) -> Optional[str]:
             digits = "0" + digits[len(prefix):]
     if len(digits) == 10 and digits.startswith("9"):
         digits = "0" + digits
-    return digits if re.fullmatch(r"09\d{9}", digits) else None
+    # ASCII digits only (``\d`` takes any script): text is normalised first, contacts arrive in ASCII.
+    return digits if re.fullmatch(r"09[0-9]{9}", digits) else None
 
 
 def luhn_ok(digits: str) -> bool:
@@ -99,3 +100,20 @@ def mask(value: str) -> str:
     if len(digits) <= 2:
         return "*" * len(digits)
     return "*" * (len(digits) - 2) + digits[-2:]
+
+
+_DIGIT_RUN = re.compile(r"\d(?:[ \-]?\d)*")
+
+
+def mask_numbers(text: str) -> str:
+    """Text safe to keep and show again: every number of four digits or more (a national id, a
+    phone, a one-time code, a card) masked, in any script, even when run into words. Long
+    numbers keep their last two digits so the citizen recognises them («********۸۹»)."""
+
+    def masked(match: re.Match) -> str:
+        digits = re.sub(r"[ \-]", "", match.group(0))
+        if len(digits) < 4:
+            return match.group(0)
+        return "*" * (len(digits) - 2) + digits[-2:] if len(digits) >= 10 else "*" * len(digits)
+
+    return _DIGIT_RUN.sub(masked, text)

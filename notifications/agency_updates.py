@@ -1,17 +1,25 @@
-"""An agency tells Hamyar a case changed (signed like the generic webhook); subscribers hear it."""
+"""An agency tells Hamyar a case changed (signed like the generic webhook); subscribers hear it.
+
+The callback is answered 200 once the change is queued for every subscriber (notifications/
+queue.py delivers it, at least once and never twice), 503 when it could not be queued, so the
+agency sends it again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Optional
 
 from aiohttp import web
 from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
 
 from connectors.delivery import Deliverer
-from connectors.signing import read_signed
+from connectors.signing import forget_signature_on_failure, read_signed
 from nlu.catalog import CatalogFile
 from nlu.persian import persian_digits
+from notifications.queue import NoticeQueue, notice
 from notifications.store import SubscriptionStore
 
 logger = logging.getLogger("notifications")
@@ -19,14 +27,37 @@ MAX_BODY = 16 * 1024
 DELIVERER: web.AppKey[Deliverer] = web.AppKey("deliverer", Deliverer)
 SUBSCRIPTIONS: web.AppKey[SubscriptionStore] = web.AppKey("subscriptions", SubscriptionStore)
 CATALOG: web.AppKey[CatalogFile] = web.AppKey("catalog", CatalogFile)
+NOTICES: web.AppKey[NoticeQueue] = web.AppKey("notices", NoticeQueue)
 
 
 class CaseChange(BaseModel):
-    tracking_code: str = Field(pattern=r"^\d{6,30}$")
+    # ASCII digits: a pattern's \d takes digits of any script.
+    tracking_code: str = Field(pattern=r"^[0-9]{6,30}$")
     status_text: str = Field(min_length=1, max_length=200)
-    updated_at: Optional[str] = None
+    # Tells two changes to the same status apart; without it they are one change.
+    updated_at: Optional[str] = Field(default=None, max_length=64)
 
 
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
+async def queue_case_change(queue: NoticeQueue, store: SubscriptionStore, agency_id: str, tracking_code: str,
+                            status_text: str, updated_at: str = "") -> int:
+    """Queues the change for everyone following the case; how many notices were queued. The
+    same change reported again (an agency's retry, a poll round repeated) has the same dedup ids,
+    so nobody hears it twice."""
+    change = _digest(agency_id, tracking_code, status_text, updated_at)
+    values = {"code": persian_digits(tracking_code), "status": status_text}
+    entries = [
+        notice(conversation, "case_changed", values, dedup=_digest(conversation, agency_id, tracking_code, change),
+               case=f"{agency_id}:{tracking_code}")
+        for conversation in sorted(await store.case_subscribers(agency_id, tracking_code))
+    ]
+    return await queue.add(entries)
+
+
+@forget_signature_on_failure
 async def case_updates(request: web.Request) -> web.Response:
     agency = request.app[CATALOG].get().agency(request.match_info["agency"])
     if agency is None or not agency.callback_secret:
@@ -36,12 +67,11 @@ async def case_updates(request: web.Request) -> web.Response:
         return change
     if not agency.tracking_code.fullmatch(change.tracking_code):
         return web.json_response({"error": "not_this_agency"}, status=422)
-    deliverer = request.app[DELIVERER]
-    notified = failed = 0
-    for conversation in sorted(await request.app[SUBSCRIPTIONS].case_subscribers(agency.id, change.tracking_code)):
-        if await deliverer.say(conversation, "case_changed", code=persian_digits(change.tracking_code), status=change.status_text):
-            notified += 1
-        else:
-            failed += 1
-    logger.info("case change agency=%s notified=%d failed=%d", agency.id, notified, failed)
-    return web.json_response({"notified": notified, "failed": failed})
+    try:
+        queued = await queue_case_change(request.app[NOTICES], request.app[SUBSCRIPTIONS], agency.id, change.tracking_code,
+                                         change.status_text, change.updated_at or "")
+    except RedisError as error:
+        logger.error("case change not queued agency=%s error=%s", agency.id, type(error).__name__)
+        return web.json_response({"error": "not_queued"}, status=503)
+    logger.info("case change queued agency=%s notices=%d", agency.id, queued)
+    return web.json_response({"queued": queued})

@@ -7,25 +7,27 @@ import logging
 from typing import Callable
 
 from actions.agency.client import AgencyClient, AgencyError, Deadline
-from connectors.delivery import Deliverer
 from nlu.catalog import CatalogFile
-from nlu.persian import persian_digits
+from notifications.agency_updates import queue_case_change
+from notifications.queue import NoticeQueue
 from notifications.store import SubscriptionStore
 
 logger = logging.getLogger("notifications.poller")
+# A case in one of these states changes no more: it is no longer asked about.
+CLOSED = frozenset({"completed", "rejected"})
 
 
 class CasePoller:
-    def __init__(self, store: SubscriptionStore, catalog: CatalogFile, deliverer: Deliverer, interval_seconds: float,
+    def __init__(self, store: SubscriptionStore, catalog: CatalogFile, notices: NoticeQueue, interval_seconds: float,
                  client_for: Callable[[str], AgencyClient]) -> None:
         self._store = store
         self._catalog = catalog
-        self._deliverer = deliverer
+        self._notices = notices
         self._interval = interval_seconds
         self._client_for = client_for
 
     async def check_once(self) -> int:
-        """One round over every watched case; returns how many changes were announced."""
+        """One round over every watched case; returns how many changes were queued."""
         changes = 0
         for agency_id, code, record in await self._store.watched():
             agency = self._catalog.get().agency(agency_id)
@@ -39,9 +41,13 @@ class CasePoller:
             if case.status_text == record.get("status_text"):
                 continue
             changes += 1
-            await self._store.seen(agency_id, code, record, case.status_text)
-            for conversation in sorted(await self._store.case_subscribers(agency_id, code)):
-                await self._deliverer.say(conversation, "case_changed", code=persian_digits(code), status=case.status_text)
+            # Queued before it is recorded as seen: if recording fails, the next round queues it
+            # again, and the dedup ids keep anyone from hearing it twice.
+            await queue_case_change(self._notices, self._store, agency_id, code, case.status_text, case.last_update.isoformat())
+            if case.status in CLOSED:
+                await self._store.unwatch(agency_id, code)  # the owner's national id is not needed any more
+            else:
+                await self._store.seen(agency_id, code, record, case.status_text)
         return changes
 
     async def run(self) -> None:
@@ -50,6 +56,6 @@ class CasePoller:
                 changes = await self.check_once()
                 if changes:
                     logger.info("poll round changes=%d", changes)
-            except Exception:  # one bad round must not stop the watching
-                logger.exception("poll round failed")
+            except Exception as error:  # one bad round must not stop the watching
+                logger.error("poll round failed error=%s", type(error).__name__)
             await asyncio.sleep(self._interval)

@@ -1,11 +1,21 @@
-"""Who wants to hear about what: subscriptions to a case, kept in Redis (conversation ids only)."""
+"""Who wants to hear about what: subscriptions to a case, kept in Redis (conversation ids only).
+
+A case at an agency that is polled is also watched: asking the agency needs its owner's national
+id, which is kept sealed (agencies/sealing.py, key ``HAMYAR_DATA_KEY``), never in the clear, for
+as long as someone follows the case and the case is still open.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from typing import Optional
 
 import redis.asyncio as aioredis
 
+from agencies.sealing import Sealer
+
+logger = logging.getLogger("notifications.store")
 TTL_SECONDS = 90 * 24 * 3600
 EVERYONE = "hamyar:subs:conversations"
 
@@ -27,8 +37,15 @@ def _cases_of_key(conversation_id: str) -> str:
 
 
 class SubscriptionStore:
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: aioredis.Redis, sealer: Optional[Sealer] = None) -> None:
         self._redis = redis
+        self._sealer = sealer
+
+    def _sealing(self) -> Sealer:
+        # Read when first needed: following a case at an agency that calls back needs no key.
+        if self._sealer is None:
+            self._sealer = Sealer.from_env()
+        return self._sealer
 
     async def subscribe(self, conversation_id: str, agency_id: str, tracking_code: str) -> None:
         key, cases = _case_key(agency_id, tracking_code), _cases_of_key(conversation_id)
@@ -57,23 +74,42 @@ class SubscriptionStore:
         return was_told or bool(followed)
 
     async def watch(self, agency_id: str, tracking_code: str, national_id: str, status_text: str) -> None:
-        """For an agency that is polled: what asking needs (the owner's id) and what was last seen.
-        Kept no longer than the subscription."""
-        await self._redis.set(_watch_key(agency_id, tracking_code), json.dumps({"national_id": national_id, "status_text": status_text}), ex=TTL_SECONDS)
+        """For an agency that is polled: what asking needs (the owner's id, sealed) and what was
+        last seen. Kept no longer than the subscription."""
+        await self._write(_watch_key(agency_id, tracking_code), national_id, status_text, TTL_SECONDS, existing=False)
 
     async def watched(self) -> "list[tuple[str, str, dict]]":
+        """Every watched case with its record, the national id opened (in memory only)."""
         found = []
         async for key in self._redis.scan_iter(WATCH_PREFIX + "*"):
             raw = await self._redis.get(key)
-            if raw:
-                agency_id, _, code = key[len(WATCH_PREFIX):].partition(":")
-                found.append((agency_id, code, json.loads(raw)))
+            if not raw:
+                continue
+            agency_id, _, code = key[len(WATCH_PREFIX):].partition(":")
+            stored = json.loads(raw)
+            if "national_id" in stored:  # kept in the clear before sealing: sealed now
+                await self._write(key, stored["national_id"], stored.get("status_text", ""), await self._ttl(key))
+                found.append((agency_id, code, stored))
+                continue
+            try:
+                national_id = self._sealing().open(stored["sealed_national_id"])
+            except ValueError:  # sealed under a key this process does not have
+                logger.error("watched case unreadable agency=%s: sealed with a key no longer configured", agency_id)
+                continue
+            found.append((agency_id, code, {"national_id": national_id, "status_text": stored.get("status_text", "")}))
         return found
 
     async def seen(self, agency_id: str, tracking_code: str, record: dict, status_text: str) -> None:
+        """The case now stands at ``status_text`` (sealed again: under the newest key)."""
         key = _watch_key(agency_id, tracking_code)
-        ttl = await self._redis.ttl(key)
-        await self._redis.set(key, json.dumps({**record, "status_text": status_text}), ex=ttl if ttl > 0 else TTL_SECONDS)
+        await self._write(key, record["national_id"], status_text, await self._ttl(key))
+
+    async def unwatch(self, agency_id: str, tracking_code: str) -> None:
+        """The case is closed: nothing more to ask, so its owner's national id is forgotten."""
+        await self._redis.delete(_watch_key(agency_id, tracking_code))
+
+    async def follows(self, conversation_id: str, agency_id: str, tracking_code: str) -> bool:
+        return bool(await self._redis.sismember(_case_key(agency_id, tracking_code), conversation_id))
 
     async def case_subscribers(self, agency_id: str, tracking_code: str) -> set[str]:
         return set(await self._redis.smembers(_case_key(agency_id, tracking_code)))
@@ -81,3 +117,12 @@ class SubscriptionStore:
     async def everyone(self) -> set[str]:
         """Every conversation that asked to be told something, for announcements."""
         return set(await self._redis.smembers(EVERYONE))
+
+    async def _ttl(self, key: str) -> int:
+        ttl = await self._redis.ttl(key)
+        return ttl if ttl > 0 else TTL_SECONDS
+
+    async def _write(self, key: str, national_id: str, status_text: str, ttl: int, existing: bool = True) -> None:
+        """``existing``: only over a record still there, so a case unfollowed meanwhile stays gone."""
+        record = {"sealed_national_id": self._sealing().seal(national_id), "status_text": status_text}
+        await self._redis.set(key, json.dumps(record), ex=ttl, xx=existing)

@@ -287,6 +287,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8090")))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for name in ("httpx", "httpcore"):  # they log request URLs, which may hold a token, at INFO
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("sandbox").info("sandbox agency on http://%s:%d (OpenAPI at /openapi.yaml)", args.host, args.port)
     web.run_app(create_app(control_token=os.environ.get("SANDBOX_CONTROL_TOKEN", "")), host=args.host, port=args.port, access_log=None, print=None)
 

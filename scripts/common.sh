@@ -76,15 +76,33 @@ ensure_environments() {
   ensure_venv rasa "$(find_rasa_python)"
 }
 
-# Secrets shared by the processes, generated once per checkout into .env (not committed).
+# Every secret the configuration names (connectors/required_secrets.py), generated once per
+# checkout into .env (mode 600, not committed); one set in the environment is kept.
 ensure_secrets() {
   local file="$ROOT/.env"
   touch "$file"; chmod 600 "$file"
-  for name in RASA_CHANNEL_TOKEN RASA_API_TOKEN AGENCY_TAMIN_TOKEN AGENCY_SABT_TOKEN AGENCY_POLICE_TOKEN \
-              IDENTITY_TOKEN SMS_TOKEN SANDBOX_CONTROL_TOKEN HAMYAR_ADMIN_TOKEN; do
-    grep -q "^$name=" "$file" || echo "$name=$("$APP_PY" -c 'import secrets; print(secrets.token_urlsafe(24))')" >> "$file"
-  done
+  "$APP_PY" -m connectors.required_secrets --env-file "$file"
   set -a; . "$file"; set +a
+}
+
+# Redis for `make run`: its password in a config file only this user reads, not on a command
+# line; data (the AOF) in .run/redis, mode 700.
+write_redis_config() {
+  local run="$ROOT/.run"
+  mkdir -p "$run/redis"
+  chmod 700 "$run" "$run/redis"
+  chmod -R go-rwx "$run/redis"  # files written before the run script set umask 077
+  ( umask 077; cat > "$run/redis.conf" <<CONF
+bind 127.0.0.1
+port $REDIS_PORT
+protected-mode yes
+dir "$run/redis"
+appendonly yes
+save ""
+requirepass "$REDIS_PASSWORD"
+CONF
+  )
+  chmod 600 "$run/redis.conf"
 }
 
 train_if_needed() {

@@ -8,19 +8,21 @@ ensure_debian /usr/share/hunspell/fa_IR.dic:myspell-fa  # the speller's Persian 
 ensure_environments
 ensure_secrets
 train_if_needed
+# Whatever the processes write from here on (.run/, Redis data and its AOF) is this user's only.
+umask 077
 
 export GATEWAY_PORT="${GATEWAY_PORT:-8080}" RASA_PORT="${RASA_PORT:-5005}" ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export SANDBOX_PORT="${SANDBOX_PORT:-8090}" REDIS_PORT="${REDIS_PORT:-6379}"
 processes="sandbox actions rasa gateway"
 if [ -z "${REDIS_URL:-}" ]; then
-  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  export REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0"
   processes="redis $processes"
-  mkdir -p "$ROOT/.run/redis"
+  write_redis_config
 fi
-# Rasa's endpoints.yml reads these; they follow REDIS_URL.
-eval "$("$APP_PY" -m scripts.redis_env "$REDIS_URL")"
+# Rasa's endpoints.yml reads these (password included); they follow REDIS_URL.
+eval "$("$APP_PY" -m scripts.redis_env)"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTIONS_PORT/webhook" RASA_URL="http://127.0.0.1:$RASA_PORT"
-export TRACKER_EXPIRY_SECONDS="${TRACKER_EXPIRY_SECONDS:-86400}" SANIC_HOST=127.0.0.1
+export TRACKER_EXPIRY_SECONDS="${TRACKER_EXPIRY_SECONDS:-86400}" ACTIONS_HOST="${ACTIONS_HOST:-127.0.0.1}"
 export SANDBOX_URL="${SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
 export IDENTITY_URL="${IDENTITY_URL:-$SANDBOX_URL/identity}" SMS_URL="${SMS_URL:-$SANDBOX_URL/sms}"
 export AGENCY_TAMIN_URL="${AGENCY_TAMIN_URL:-$SANDBOX_URL/tamin}" AGENCY_SABT_URL="${AGENCY_SABT_URL:-$SANDBOX_URL/sabt}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -32,6 +33,12 @@ def checks_in_rasa_environment(module: str, work: Path, timeout: float = 900) ->
     return json.loads(lines[-1][len("RESULT "):])
 
 
+def pytest_collection_modifyitems(items: list) -> None:
+    """The secret-leak check reads the logs of everything the integration stack did: it runs last."""
+    last = [item for item in items if item.nodeid.startswith("tests/security/test_no_secret_leaks.py")]
+    items[:] = [item for item in items if item not in last] + last
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -53,6 +60,31 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, process: su
     raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
 
 
+def once_per_session(fixture_function: Callable) -> Callable:
+    """A session fixture (a generator) that runs once however many conftests import it.
+
+    pytest gives every conftest that imports a fixture its own instance; tests/security imports
+    the integration stack, which is too heavy (and too stateful) to start twice in one session.
+    """
+    shared: dict = {}
+
+    @functools.wraps(fixture_function)
+    def fixture(*args, **kwargs):
+        if "value" in shared:
+            yield shared["value"]
+            return
+        generator = fixture_function(*args, **kwargs)
+        shared["value"] = next(generator)
+        try:
+            yield shared["value"]
+        finally:
+            del shared["value"]
+            for _ in generator:  # its teardown
+                pass
+
+    return fixture
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
@@ -64,16 +96,19 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server is not installed; `make test` installs it (Debian package redis-server)")
+    import secrets
+
     port = free_port()
     data = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # With a password, as `make run` runs it; given in a file (mode 600), not on the command line.
+    password = secrets.token_urlsafe(24)
+    config = data / "redis.conf"
+    config.touch(mode=0o600)
+    config.write_text(f'bind 127.0.0.1\nport {port}\ndir "{data}"\nsave ""\nappendonly no\nrequirepass "{password}"\n')
+    process = subprocess.Popen([binary, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: port_open(port), 10, "redis-server", process)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://:{password}@127.0.0.1:{port}/0"
     finally:
         process.terminate()
         process.wait(10)

@@ -54,6 +54,12 @@ async function send(body, attempt = 0) {
       credentials: "same-origin",
     });
     if (response.status === 401) { location.reload(); return; }
+    if (response.status === 429) {
+      // Too many messages too fast: the gateway says, kindly, when to send again.
+      const answer = await response.json().catch(() => ({}));
+      statusLine.textContent = answer.text || "پیام‌ها خیلی پشت سر هم رسید. لطفاً یک دقیقه صبر کنید و بعد دوباره بفرستید.";
+      return;
+    }
     if (!response.ok) throw new Error(String(response.status));
     statusLine.textContent = "";
   } catch (error) {
@@ -75,24 +81,41 @@ form.addEventListener("submit", (event) => {
   send({ text });
 });
 
-const stream = new EventSource("/chat/events");
 let started = false;
-stream.onopen = () => {
-  statusLine.textContent = "";
-  // The assistant introduces itself once per conversation; the gateway ignores later starts.
-  if (!started) {
-    started = true;
-    send({ start: true, message_id: "start" });
-  }
-};
-stream.onmessage = (event) => {
-  if (seen.has(event.lastEventId)) return;
-  seen.add(event.lastEventId);
-  const message = JSON.parse(event.data);
-  if (message.sender === "user") {
-    if (!sentHere.has(message.message_id)) bubble(message.text, "me");
-    return;
-  }
-  showBot(message);
-};
-stream.onerror = () => { statusLine.textContent = "در حال وصل شدن دوباره…"; };
+let lastEventId = "";
+
+function listen() {
+  // Resumes after the last event seen, so nothing is shown twice or missed.
+  const stream = new EventSource("/chat/events" + (lastEventId ? "?after=" + encodeURIComponent(lastEventId) : ""));
+  stream.onopen = () => {
+    statusLine.textContent = "";
+    // The assistant introduces itself once per conversation; the gateway ignores later starts.
+    if (!started) {
+      started = true;
+      send({ start: true, message_id: "start" });
+    }
+  };
+  stream.onmessage = (event) => {
+    if (seen.has(event.lastEventId)) return;
+    seen.add(event.lastEventId);
+    lastEventId = event.lastEventId;
+    const message = JSON.parse(event.data);
+    if (message.clear_history) log.replaceChildren();  // goodbye: the conversation leaves the screen
+    if (message.sender === "user") {
+      if (!sentHere.has(message.message_id)) bubble(message.text, "me");
+      return;
+    }
+    showBot(message);
+  };
+  stream.onerror = () => {
+    if (stream.readyState !== EventSource.CLOSED) {
+      statusLine.textContent = "در حال وصل شدن دوباره…";
+      return;
+    }
+    // Refused (this chat is open in many pages, or the assistant is busy): try again later.
+    statusLine.textContent = "الان همیار خیلی شلوغ است. چند لحظه دیگر دوباره وصل می‌شوم…";
+    setTimeout(listen, 30000);
+  };
+}
+
+listen();

@@ -6,6 +6,7 @@ Training happens once per session (and not at all when the model's fingerprint i
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import subprocess
@@ -19,7 +20,7 @@ from typing import Iterator, Optional
 import aiohttp
 import pytest
 
-from tests.conftest import RASA_BIN, RASA_ENV, ROOT, free_port, wait_until
+from tests.conftest import RASA_BIN, RASA_ENV, ROOT, free_port, once_per_session, wait_until
 
 
 def http_ok(url: str, headers: Optional[dict] = None) -> bool:
@@ -37,6 +38,10 @@ class Stack:
     tokens: dict
     logs: Path
     processes: dict = field(default_factory=dict)
+    actions: str = ""
+    # The environment every process was started with, for a test that starts one more (e.g. a
+    # second gateway with messengers, tests/security/test_fuzz_gateway.py).
+    env: dict = field(default_factory=dict)
 
     def tracker(self, conversation_id: str) -> dict:
         request = urllib.request.Request(f"{self.rasa}/conversations/{conversation_id}/tracker?token={self.tokens['RASA_API_TOKEN']}")
@@ -107,6 +112,7 @@ class CallbackReceiver:
 
 
 @pytest.fixture(scope="session")
+@once_per_session
 def callbacks() -> Iterator[CallbackReceiver]:
     receiver = CallbackReceiver()
     yield receiver
@@ -114,6 +120,7 @@ def callbacks() -> Iterator[CallbackReceiver]:
 
 
 @pytest.fixture(scope="session")
+@once_per_session
 def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFactory, callbacks: CallbackReceiver) -> Iterator[Stack]:
     model = train_model()
     # Its own database, so unit tests that empty database 0 never touch it.
@@ -123,20 +130,20 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
     sandbox = f"http://127.0.0.1:{ports['sandbox']}"
     all_tokens = {**tokens, "SANDBOX_CONTROL_TOKEN": "control-" + uuid.uuid4().hex,
                   "GENERIC_SMS_SECRET": uuid.uuid4().hex, "GENERIC_EITAA_SECRET": uuid.uuid4().hex,
-                  "AGENCY_TAMIN_CALLBACK_SECRET": uuid.uuid4().hex, "HAMYAR_ADMIN_TOKEN": uuid.uuid4().hex}
-    from urllib.parse import urlparse
+                  "AGENCY_TAMIN_CALLBACK_SECRET": uuid.uuid4().hex, "HAMYAR_ADMIN_TOKEN": uuid.uuid4().hex,
+                  "ACTION_SERVER_TOKEN": uuid.uuid4().hex,
+                  "WEB_SESSION_SECRET": uuid.uuid4().hex,
+                  "HAMYAR_DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode()}
+    from scripts.redis_env import redis_parts
 
-    redis = urlparse(redis_server)
     env = {
         **RASA_ENV,
         **all_tokens,
         "PYTHONUNBUFFERED": "1",
         "REDIS_URL": redis_server,
-        "REDIS_HOST": redis.hostname,
-        "REDIS_PORT": str(redis.port),
-        "REDIS_DB": "1",
+        **redis_parts(redis_server),  # Rasa's tracker and lock stores (endpoints.yml), password included
         "TRACKER_EXPIRY_SECONDS": "3600",
-        "SANIC_HOST": "127.0.0.1",
+        "ACTIONS_HOST": "127.0.0.1",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
         "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
         "GATEWAY_PORT": str(ports["gateway"]),
@@ -148,6 +155,17 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
         "SMS_URL": f"{sandbox}/sms",
         # Short keep-alives so a closed test stream ends quickly.
         "SSE_KEEPALIVE_SECONDS": "1",
+        # Every test chat comes from 127.0.0.1 and types faster than a person: limits far above
+        # the tests' pace (tests/security/test_web_sessions.py checks the limits themselves).
+        "WEB_MESSAGES_PER_MINUTE": "600",
+        "WEB_ADDRESS_MESSAGES_PER_MINUTE": "0",
+        "WEB_NEW_SESSIONS_PER_MINUTE": "0",
+        # The suite confirms the same demo phones many times a minute; the limits on one-time
+        # codes are checked with their defaults by tests/security/test_sms_limits.py.
+        "SMS_COOLDOWN_SECONDS": "0",
+        "SMS_PER_PHONE_10MIN": "100000",
+        "SMS_PER_PHONE_DAY": "100000",
+        "SMS_PER_REQUESTER_HOUR": "100000",
         "GENERIC_EITAA_CALLBACK_URL": callbacks.url,
         # The same receiver stands in for Eitaa's send-only API.
         "CASE_POLL_SECONDS": "1",
@@ -157,12 +175,14 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
     }
     commands = {
         "sandbox": [sys.executable, "-m", "sandbox.app", "--port", str(ports["sandbox"])],
-        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports["actions"])],
-        "rasa": [RASA_BIN, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                 "-i", "127.0.0.1", "-p", str(ports["rasa"]), "--enable-api", "--auth-token", all_tokens["RASA_API_TOKEN"]],
+        "actions": [sys.executable, "-m", "actions.server", "--port", str(ports["actions"])],
+        # `rasa run` with its API token read from RASA_API_TOKEN, as `make run` starts it.
+        "rasa": [str(Path(RASA_BIN).parent / "python"), "-m", "bot.serve", "--model", str(model), "--endpoints", "endpoints.yml",
+                 "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(ports["rasa"]), "--enable-api"],
         "gateway": [sys.executable, "-m", "connectors.gateway"],
     }
-    stack = Stack(f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['rasa']}", sandbox, redis_server, all_tokens, logs)
+    stack = Stack(f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['rasa']}", sandbox, redis_server, all_tokens, logs,
+                  actions=f"http://127.0.0.1:{ports['actions']}", env=env)
     try:
         for name, command in commands.items():
             handle = open(logs / f"{name}.log", "w")
@@ -226,7 +246,7 @@ class Chat:
         from connectors.web import chat_id_of
 
         token = next(c.value for c in self.session.cookie_jar if c.key == "hamyar_chat")
-        return f"web:{chat_id_of(token)}"
+        return f"web:{chat_id_of(token, self.stack.tokens['WEB_SESSION_SECRET'])}"
 
     async def _events(self, count: int) -> list[dict]:
         events: list[dict] = []

@@ -1,10 +1,13 @@
 """Subscriptions with a real Redis."""
 
+from cryptography.fernet import Fernet
+
+from agencies.sealing import Sealer
 from notifications.store import SubscriptionStore
 
 
 async def test_unsubscribing_stops_cases_and_announcements_and_forgets_the_unfollowed(redis):
-    store = SubscriptionStore(redis)
+    store = SubscriptionStore(redis, Sealer(Fernet.generate_key().decode()))
     await store.subscribe("web:a", "police", "914050820398756")
     await store.watch("police", "914050820398756", "0016383230", "در حال بررسی")
     await store.subscribe("web:a", "tamin", "7140508213457")

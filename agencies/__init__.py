@@ -1,0 +1,1 @@
+"""What every process shares about agencies; imports nothing of Hamyar (see DESIGN.md)."""

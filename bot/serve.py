@@ -1,0 +1,61 @@
+"""``rasa run`` with the HTTP API token taken from ``RASA_API_TOKEN`` rather than the command line.
+
+Rasa reads its API token only from ``--auth-token``, and any local user can read a process's
+arguments (``ps``). Run with the Rasa environment's Python and ``rasa run``'s own arguments:
+
+    .venvs/rasa/bin/python -m bot.serve --model models/hamyar.tar.gz --endpoints endpoints.yml ... --enable-api
+
+The token is handed to Rasa's own command inside this process, so Rasa starts exactly as
+``rasa run ... --auth-token`` would, and ``/proc/<pid>/cmdline`` shows only the line above.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TOKEN_ENV = "RASA_API_TOKEN"
+MIN_TOKEN_LENGTH = 16
+
+
+def rasa_arguments(argv: list[str], token: str) -> list[str]:
+    """``rasa run``'s argument list, with the token."""
+    if any(argument == "--auth-token" or argument.startswith("--auth-token=") for argument in argv):
+        raise SystemExit("give the token in RASA_API_TOKEN, not on the command line")
+    # One argument: a token that starts with "-" would otherwise be read as an option.
+    return ["rasa", "run", *argv, f"--auth-token={token}"]
+
+
+def session_start_always_has_a_channel() -> None:
+    """Rasa 3.6's HTTP API (``trigger_intent``, ``execute``) starts a new conversation's session
+    with no output channel, so the greeting ``action_session_start`` says fails with
+    "'NoneType' object has no attribute 'send_response'" (a 500). Its messages are collected
+    instead, as they are for a channel that collects: the API caller gets the turn's answer."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.processor import MessageProcessor
+
+    original = MessageProcessor.fetch_tracker_and_update_session
+    if getattr(original, "hamyar", False):
+        return
+
+    async def fetch_tracker_and_update_session(self, sender_id, output_channel=None, metadata=None):  # type: ignore[no-untyped-def]
+        return await original(self, sender_id, output_channel or CollectingOutputChannel(), metadata)
+
+    fetch_tracker_and_update_session.hamyar = True  # type: ignore[attr-defined]
+    MessageProcessor.fetch_tracker_and_update_session = fetch_tracker_and_update_session  # type: ignore[method-assign]
+
+
+def main() -> None:
+    token = os.environ.get(TOKEN_ENV, "")
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise SystemExit(f"{TOKEN_ENV} must be set to a secret of {MIN_TOKEN_LENGTH}+ characters (make run writes one to .env)")
+    # Only this process's copy of its arguments changes; the kernel's (what ps reads) does not.
+    sys.argv = rasa_arguments(sys.argv[1:], token)
+    session_start_always_has_a_channel()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
