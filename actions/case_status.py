@@ -15,13 +15,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.agency.client import AgencyUnavailable, CaseNotFound, NationalIdMismatch
 from actions.common import reset, tag
 from actions.identity import read_entity
 from actions.identity_check import PROOF_SLOTS, IdentityCheck, in_group, private_only, say_why_stopped
 from actions.persian_format import jalali_datetime, masked_phone
 from actions.replies import say
 from actions.runtime import runtime
+from agencies.client import AgencyUnavailable, CaseNotFound, NationalIdMismatch
 from nlu.identifiers import contains_sensitive_number
 from nlu.persian import normalize
 
@@ -37,7 +37,9 @@ class ValidateCaseStatusForm(IdentityCheck, FormValidationAction):
     ) -> List[Text]:
         return await self.identity_slots(domain_slots, tracker)
 
-    async def validate_tracking_code(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_tracking_code(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if in_group(tracker):
             return {"tracking_code": None, **private_only(dispatcher, tracker)}
         if contains_sensitive_number(normalize(str(slot_value or ""))):

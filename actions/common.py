@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
+
+from nlu.logtag import conversation_tag
 
 logger = logging.getLogger("actions")
 
@@ -38,4 +39,4 @@ def reset(*slots: str) -> list[dict[str, Any]]:
 
 def tag(tracker: Tracker) -> str:
     """Follows one conversation in logs without naming it."""
-    return hashlib.sha256(tracker.sender_id.encode()).hexdigest()[:10]
+    return conversation_tag(tracker.sender_id)

@@ -10,13 +10,13 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.agency.client import AgencyUnavailable
-from actions.agency.models import ComplaintRequest
 from actions.common import latest_user_text, reset, tag
 from actions.identity_check import PROOF_SLOTS, IdentityCheck, say_why_stopped
 from actions.persian_format import masked_national_id, masked_phone
 from actions.replies import say
 from actions.runtime import runtime
+from agencies.client import AgencyUnavailable
+from agencies.models import ComplaintRequest
 from nlu.identifiers import contains_sensitive_number
 from nlu.persian import normalize, persian_digits
 
@@ -41,10 +41,14 @@ class ValidateFileComplaintForm(IdentityCheck, FormValidationAction):
     ) -> List[Text]:
         return await self.identity_slots(domain_slots, tracker)
 
-    async def validate_complaint_agency(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_complaint_agency(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         return {"complaint_agency": slot_value if runtime().catalog.agency(str(slot_value)) else None}
 
-    async def validate_complaint_text(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_complaint_text(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         text = latest_user_text(tracker).strip() or str(slot_value or "").strip()
         limit = runtime().settings.complaint_max_chars
         if contains_sensitive_number(normalize(text)):
@@ -57,7 +61,6 @@ class ValidateFileComplaintForm(IdentityCheck, FormValidationAction):
             say(dispatcher, "complaint_too_long", limit=persian_digits(limit))
             return {"complaint_text": None}
         return {"complaint_text": text}
-
 
 
 class ActionAskComplaintAgency(Action):
@@ -81,7 +84,9 @@ class ActionAskComplaintConfirmed(Action):
         agency = rt.catalog.agency(tracker.get_slot("complaint_agency") or "")
         proof = await rt.verified.proof(tracker)
         # Masked: the read-back is kept with the turn's replies (dedup, web history).
-        say(dispatcher, "ask_complaint_confirmed",
+        say(
+            dispatcher,
+            "ask_complaint_confirmed",
             agency_name=agency.name if agency else "",
             complaint_text=tracker.get_slot("complaint_text"),
             national_id=masked_national_id(proof.national_id if proof else ""),
@@ -114,6 +119,9 @@ class ActionFileComplaint(Action):
             say(dispatcher, "complaint_limited")
             return done
         agency = rt.catalog.agency(tracker.get_slot("complaint_agency") or "")
+        if agency is None:  # the catalogue changed under the form
+            say(dispatcher, "complaint_cancelled")
+            return done
         request = ComplaintRequest(national_id=proof.national_id, phone=proof.phone, text=tracker.get_slot("complaint_text"))
         key = idempotency_key(tracker.sender_id, agency.id, request.text, request.national_id, request.phone)
         try:

@@ -19,8 +19,16 @@ from nlu.persian import normalize, persian_digits
 MENU_GUIDES = 3  # guides offered when a service or agency is named alone; more buttons overwhelm
 
 FORM_SLOTS = (
-    "tracking_code", "otp_code", "service", "agency", "complaint_agency", "complaint_text",
-    "complaint_confirmed", "form_abort", "requested_slot", "last_case",
+    "tracking_code",
+    "otp_code",
+    "service",
+    "agency",
+    "complaint_agency",
+    "complaint_text",
+    "complaint_confirmed",
+    "form_abort",
+    "requested_slot",
+    "last_case",
 )
 
 
@@ -110,14 +118,24 @@ async def offer_for_named(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     service = catalog.service(entity_value(tracker, "service") or "")
     if service is not None:
         guides = [a for a in articles if a.service == service.id]
-        say(dispatcher, "service_menu", choices=article_buttons(guides[:MENU_GUIDES]), service_name=service.name,
-            entities=json.dumps({"service": service.id, "agency": service.agency_id}))
+        say(
+            dispatcher,
+            "service_menu",
+            choices=article_buttons(guides[:MENU_GUIDES]),
+            service_name=service.name,
+            entities=json.dumps({"service": service.id, "agency": service.agency_id}),
+        )
         return []
     agency = catalog.agency(entity_value(tracker, "agency") or "")
     if agency is not None:
         guides = [a for a in articles if a.agency == agency.id]
-        say(dispatcher, "agency_menu", choices=article_buttons(guides[:MENU_GUIDES]), agency_name=agency.name,
-            entities=json.dumps({"agency": agency.id}))
+        say(
+            dispatcher,
+            "agency_menu",
+            choices=article_buttons(guides[:MENU_GUIDES]),
+            agency_name=agency.name,
+            entities=json.dumps({"agency": agency.id}),
+        )
         return []
     return None
 

@@ -11,37 +11,20 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_value, is_button, latest_user_text
-from actions.replies import buttons, say
+from actions.replies import REPLIES, say, send
 from actions.runtime import runtime
 from content.model import Article
 from content.search import decide
+from content.steps import render_step
 from nlu.persian import persian_digits
 
 logger = logging.getLogger(__name__)
-NEXT, PREVIOUS, REPEAT = "/next_step", "/previous_step", "/repeat_message"
 POPULAR = ("passport-new", "smart-card-duplicate", "pension-request")
 
 
-def step_buttons(step: int, count: int) -> list[dict]:
-    """Next (unless last), repeat, previous (unless first); the reply adds menu and human."""
-    payloads = []
-    if step < count - 1:
-        payloads.append(NEXT)
-    payloads.append(REPEAT)
-    if step > 0:
-        payloads.append(PREVIOUS)
-    return buttons("guide_buttons", payloads)
-
-
 def deliver_step(article: Article, step: int, dispatcher: CollectingDispatcher, domain: dict) -> List[Dict[Text, Any]]:
-    count = len(article.steps)
-    step = max(0, min(step, count - 1))
-    say(dispatcher, "guide_step",
-        number=persian_digits(step + 1),
-        count=persian_digits(count),
-        step=article.steps[step],
-        choices=step_buttons(step, count),
-    )
+    step, reply = render_step(REPLIES, article, step)
+    send(dispatcher, reply)
     return [SlotSet("article_id", article.id), SlotSet("article_step", float(step))]
 
 
@@ -60,7 +43,9 @@ def offer_choices(articles: list[Article], dispatcher: CollectingDispatcher, key
     say(dispatcher, key, choices=article_buttons(articles))
 
 
-async def answer_question(text: str, dispatcher: CollectingDispatcher, domain: dict, strict: bool = False) -> Optional[List[Dict[Text, Any]]]:
+async def answer_question(
+    text: str, dispatcher: CollectingDispatcher, domain: dict, strict: bool = False
+) -> Optional[List[Dict[Text, Any]]]:
     """Answer from the content if it can: the events, or None when nothing fits.
 
     ``strict`` (a question the classifier did not place) accepts only a clearer match.

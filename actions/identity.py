@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from actions.runtime import runtime
 from nlu.entities import extract_entities
 from nlu.identifiers import find_numbers, is_foreign_national_id, is_valid_national_id, normalize_phone
 from nlu.persian import normalize
-from actions.runtime import runtime
 
 
 def read_entity(value: object, entity: str) -> Optional[str]:
@@ -22,7 +22,7 @@ def read_entity(value: object, entity: str) -> Optional[str]:
 
 
 def national_id_ok(value: Optional[str]) -> bool:
-    return bool(value) and (is_valid_national_id(value) or is_foreign_national_id(value))
+    return value is not None and (is_valid_national_id(value) or is_foreign_national_id(value))
 
 
 def read_phone(value: object) -> Optional[str]:

@@ -12,7 +12,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.agency.client import AgencyUnavailable
 from actions.common import tag
 from actions.identity import national_id_ok, read_code, read_entity, read_phone
 from actions.otp import OtpResult, OtpStore
@@ -20,6 +19,7 @@ from actions.persian_format import waiting_time
 from actions.replies import say
 from actions.runtime import runtime
 from actions.trust import in_group, requester_of
+from agencies.client import AgencyUnavailable
 from nlu.identifiers import contains_sensitive_number, normalize_phone
 from nlu.persian import normalize
 
@@ -97,20 +97,26 @@ class IdentityCheck:
             return [s for s in domain_slots if s not in ("phone_number", "otp_code")]
         return domain_slots
 
-    async def extract_national_id(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_national_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         """The id proved earlier in the session, unless the citizen names one: not asked twice."""
         if tracker.get_slot("national_id") or in_group(tracker):
             return {}
         proof = await runtime().verified.proof(tracker)
         return {"national_id": proof.national_id} if proof else {}
 
-    async def extract_phone_number(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_phone_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         shared = vouched_phone(tracker)
         if shared and tracker.get_slot("requested_slot") == "phone_number":
             return {"phone_number": shared}
         return {}
 
-    async def validate_national_id(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_national_id(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if in_group(tracker):
             return {"national_id": None, **private_only(dispatcher, tracker)}
         national_id = validate_national_id_value(slot_value, dispatcher)
@@ -126,7 +132,9 @@ class IdentityCheck:
         # Another national id: its own phone and its own code, whatever was proved before.
         return {"national_id": national_id, **{s: None for s in PROOF_SLOTS}}
 
-    async def validate_phone_number(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_phone_number(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         phone = read_phone(slot_value)
         if not phone:
             say(dispatcher, "invalid_phone_number")
@@ -157,7 +165,9 @@ class IdentityCheck:
             return {"phone_number": None, "form_abort": stop}
         return {"phone_number": phone, "phone_verified": False}
 
-    async def validate_otp_code(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_otp_code(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         rt = runtime()
         phone = tracker.get_slot("phone_number") or ""
         national_id = tracker.get_slot("national_id") or ""

@@ -38,9 +38,16 @@ class OtpStore:
         code = f"{secrets.randbelow(10**6):06d}"
         salt = secrets.token_hex(8)
         key = _key("otp", requester)
-        await self._redis.hset(key, mapping={
-            "hash": _hash(code, salt), "salt": salt, "phone": _hash(phone, salt), "national_id": _hash(national_id, salt), "wrong": 0,
-        })
+        await self._redis.hset(
+            key,
+            mapping={
+                "hash": _hash(code, salt),
+                "salt": salt,
+                "phone": _hash(phone, salt),
+                "national_id": _hash(national_id, salt),
+                "wrong": 0,
+            },
+        )
         await self._redis.expire(key, self._ttl)
         return code
 
@@ -62,4 +69,3 @@ class OtpStore:
             await self._redis.delete(key)
             return OtpResult.TOO_MANY
         return OtpResult.WRONG
-

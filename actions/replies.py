@@ -8,14 +8,18 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from content.replies import Replies
 
-_replies = Replies()
+REPLIES = Replies()
 
 
 def say(dispatcher: CollectingDispatcher, key: str, choices: Iterable[dict] = (), **values: Any) -> None:
-    message = _replies.render(key, choices, **values)
+    send(dispatcher, REPLIES.render(key, choices, **values))
+
+
+def send(dispatcher: CollectingDispatcher, message: dict) -> None:
+    """A rendered reply (``Replies.render``'s text, buttons and custom) to the citizen."""
     # "custom" carries hints for channels (e.g. a button that shares the citizen's number).
     dispatcher.utter_message(text=message["text"], buttons=message["buttons"], json_message=message["custom"] or None)
 
 
 def buttons(key: str, payloads: Optional[Iterable[str]] = None) -> list[dict]:
-    return _replies.buttons(key, payloads)
+    return REPLIES.buttons(key, payloads)

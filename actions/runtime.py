@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Optional
 
 import redis.asyncio as aioredis
 from cryptography.fernet import Fernet
 
-from actions.agency.client import AgencyClient, Deadline
 from actions.settings import ActionSettings
 from actions.trust import Hasher, IdentityFailures, RequesterQuota, SmsLimits, SmsRule, VerifiedIdentities
+from agencies.catalog import Catalog, CatalogFile
+from agencies.client import AgencyClient, Deadline
+from agencies.client_cache import AgencyClients
 from agencies.sealing import Sealer
 from content.store import ContentStore
-from nlu.catalog import Catalog, CatalogFile
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +22,7 @@ logger = logging.getLogger(__name__)
 class Runtime:
     def __init__(self, settings: ActionSettings, catalog_file: CatalogFile) -> None:
         self.settings = settings
-        self._catalog_file = catalog_file
-        self._catalog: Optional[Catalog] = None
-        self._clients: dict[str, AgencyClient] = {}
+        self._clients = AgencyClients(catalog_file)
         self.redis = aioredis.from_url(settings.redis_url, decode_responses=True)
         self.content = ContentStore(self.redis)
         key = settings.hamyar_data_key
@@ -37,36 +35,25 @@ class Runtime:
         self.failures = IdentityFailures(
             self.redis, hasher, settings.identity_max_failures, settings.identity_lock_seconds, settings.identity_alert_requesters
         )
-        self.sms_limits = SmsLimits(self.redis, hasher, settings.sms_cooldown_seconds, (
-            SmsRule("phone", settings.sms_per_phone_10min, 600),
-            SmsRule("phone", settings.sms_per_phone_day, 86400),
-            SmsRule("requester", settings.sms_per_requester_hour, 3600),
-        ))
+        self.sms_limits = SmsLimits(
+            self.redis,
+            hasher,
+            settings.sms_cooldown_seconds,
+            (
+                SmsRule("phone", settings.sms_per_phone_10min, 600),
+                SmsRule("phone", settings.sms_per_phone_day, 86400),
+                SmsRule("requester", settings.sms_per_requester_hour, 3600),
+            ),
+        )
         self.complaint_quota = RequesterQuota(self.redis, hasher, "complaint", settings.complaints_per_hour, 3600)
 
     @property
     def catalog(self) -> Catalog:
-        catalog = self._catalog_file.get()
-        if catalog is not self._catalog:
-            # A changed catalogue gets fresh clients; their breakers start closed.
-            self._catalog, self._clients = catalog, {}
-        return catalog
+        return self._clients.catalog
 
     def client(self, name: str) -> AgencyClient:
         """The client of an agency id, or of ``identity`` / ``sms``."""
-        catalog = self.catalog
-        if name not in self._clients:
-            if name == "identity":
-                endpoint = catalog.identity
-            elif name == "sms":
-                endpoint = catalog.sms
-            else:
-                agency = catalog.agency(name)
-                if agency is None:
-                    raise KeyError(name)
-                endpoint = agency.endpoint
-            self._clients[name] = AgencyClient(name, endpoint)
-        return self._clients[name]
+        return self._clients.get(name)
 
     def deadline(self) -> Deadline:
         return Deadline(self.settings.turn_deadline_seconds)

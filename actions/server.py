@@ -108,7 +108,9 @@ def run(argv: Optional[Sequence[str]] = None) -> None:
 
     executor = ActionExecutor()
     executor.register_package(args.actions_module or args.actions or "actions")
-    factory = partial(create_guarded_app, executor, cors_origins=args.cors, auto_reload=args.auto_reload, endpoints=args.endpoints)
+    factory = partial(
+        create_guarded_app, executor, cors_origins=args.cors, auto_reload=args.auto_reload, endpoints=args.endpoints
+    )
     loader = AppLoader(factory=factory)
     app = loader.load()
     host = os.environ.get("ACTIONS_HOST", "127.0.0.1")

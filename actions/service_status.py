@@ -9,11 +9,11 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.agency.client import AgencyUnavailable, UnknownService
 from actions.common import reset, tag
-from actions.replies import say
 from actions.persian_format import optional_datetime
+from actions.replies import say
 from actions.runtime import runtime
+from agencies.client import AgencyUnavailable, UnknownService
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,14 @@ class ValidateServiceStatusForm(FormValidationAction):
             return ["service"]
         return domain_slots
 
-    async def validate_agency(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_agency(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         return {"agency": slot_value if runtime().catalog.agency(str(slot_value)) else None}
 
-    async def validate_service(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_service(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         service = runtime().catalog.service(str(slot_value))
         if service is None:
             return {"service": None}
@@ -79,6 +83,9 @@ class ActionServiceStatus(Action):
             say(dispatcher, "not_understood")
             return done
         agency = rt.catalog.agency(service.agency_id)
+        if agency is None:  # a service whose agency left the catalogue
+            say(dispatcher, "not_understood")
+            return done
         try:
             status = await rt.client(agency.id).service_status(service.id, rt.deadline())
         except (AgencyUnavailable, UnknownService):

@@ -1,4 +1,4 @@
-"""Action server settings, from the environment (documented in the README)."""
+"""Action server settings, from the environment (documented in docs/configuration.md)."""
 
 from __future__ import annotations
 

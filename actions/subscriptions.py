@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import tag
 from actions.replies import say
 from actions.runtime import runtime
-from notifications.store import SubscriptionStore
+from agencies.subscriptions import SubscriptionStore
 
 logger = logging.getLogger(__name__)
 

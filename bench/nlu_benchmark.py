@@ -243,7 +243,12 @@ def entity_exact_match(gold: Sequence[Any], predictions: Sequence[Prediction]) -
                 matched += 1
             else:
                 errors.append({"text": prediction.text, "annotated": sorted(want), "predicted": sorted(got)})
-        scores[kind] = {"matched": matched, "counted": counted, "exact_match": pct(matched / counted) if counted else None, "errors": errors}
+        scores[kind] = {
+            "matched": matched,
+            "counted": counted,
+            "exact_match": pct(matched / counted) if counted else None,
+            "errors": errors,
+        }
     return scores
 
 
@@ -338,8 +343,11 @@ def svm_baseline(train_rows: Sequence[Example], valid_rows: Sequence[Example], t
 def run_massive(config: Path, directory: Path, work: Path) -> dict[str, Any]:
     """Section a: the pipeline and the baseline on MASSIVE fa-IR."""
     splits = {name: read_massive(directory / f"{name}.txt") for name in ("train", "valid", "test")}
-    print(f"MASSIVE fa-IR: {', '.join(f'{k} {len(v)}' for k, v in splits.items())} utterances, "
-          f"{len({i for _, i in splits['train']})} intents", flush=True)
+    print(
+        f"MASSIVE fa-IR: {', '.join(f'{k} {len(v)}' for k, v in splits.items())} utterances, "
+        f"{len({i for _, i in splits['train']})} intents",
+        flush=True,
+    )
     data = write_nlu_yaml(splits["train"], work / "massive_train.yml")
     model, seconds = train(config, data, work / "models", "massive")
     print(f"  pipeline trained in {seconds:.1f} s", flush=True)
@@ -424,9 +432,14 @@ def cross_validate(config: Path, source: Any, examples: Sequence[Any], folds: in
         final.append(pct(accuracy_score([p.gold for p in parsed], [p.intent for p in parsed])))
         best.append(pct(accuracy_score([p.gold for p in parsed], [p.best for p in parsed])))
         draws = [v for k, v in parsed_sets.items() if k != "fold"]
-        misspelt.append(round(float(np.mean([pct(accuracy_score([p.gold for p in v], [p.intent for p in v])) for v in draws])), 2))
+        misspelt.append(
+            round(float(np.mean([pct(accuracy_score([p.gold for p in v], [p.intent for p in v])) for v in draws])), 2)
+        )
         seconds.append(took)
-        print(f"  fold {fold}/{folds}: accuracy {final[-1]:.2f}% (ignoring fallback {best[-1]:.2f}%; misspelt {misspelt[-1]:.2f}%), trained in {took:.1f} s", flush=True)
+        print(
+            f"  fold {fold}/{folds}: accuracy {final[-1]:.2f}% (ignoring fallback {best[-1]:.2f}%; misspelt {misspelt[-1]:.2f}%), trained in {took:.1f} s",
+            flush=True,
+        )
     return {
         "misspelt_accuracy": misspelt,
         "misspelt_accuracy_mean": round(float(np.mean(misspelt)), 2),
@@ -493,7 +506,10 @@ def run_own(config: Path, folds: int, seed: int, out: Path, work: Path, robustne
     source, train_examples = load_examples(TRAIN_FILE)
     _, heldout = load_examples(HELDOUT_FILE)
     _, extra_oos = load_examples(OUT_OF_SCOPE_FILE)
-    print(f"Own data: {len(train_examples)} training, {len(heldout)} held-out, {len(extra_oos)} extra out-of-scope messages", flush=True)
+    print(
+        f"Own data: {len(train_examples)} training, {len(heldout)} held-out, {len(extra_oos)} extra out-of-scope messages",
+        flush=True,
+    )
     model, seconds = train(config, TRAIN_FILE, work / "models", "own")
     print(f"  trained in {seconds:.1f} s", flush=True)
 
@@ -509,7 +525,9 @@ def run_own(config: Path, folds: int, seed: int, out: Path, work: Path, robustne
     model.unlink(missing_ok=True)
     predictions = parsed["heldout"]
 
-    result: dict[str, Any] = {"sizes": {"train": len(train_examples), "heldout": len(heldout), "out_of_scope_extra": len(extra_oos)}}
+    result: dict[str, Any] = {
+        "sizes": {"train": len(train_examples), "heldout": len(heldout), "out_of_scope_extra": len(extra_oos)}
+    }
     result["train_seconds"] = round(seconds, 1)
     result["heldout"] = {
         **intent_scores([p.gold for p in predictions], [p.intent for p in predictions]),
@@ -539,11 +557,21 @@ def run_own(config: Path, folds: int, seed: int, out: Path, work: Path, robustne
             for a, b in zip(predictions, perturbed)
             if a.intent == a.gold and b.intent != b.gold
         ]
-        robustness[name] = {"accuracy": accuracy, "drop": round(clean_accuracy - accuracy, 2), "changed": changed, "broken": broken}
+        robustness[name] = {
+            "accuracy": accuracy,
+            "drop": round(clean_accuracy - accuracy, 2),
+            "changed": changed,
+            "broken": broken,
+        }
         if name in SEEDED and draws:
             drops = [robustness[name]["drop"]] + [round(clean_accuracy - accuracy_of(parsed[f"{name}@{d}"]), 2) for d in draws]
-            robustness[name]["over_seeds"] = {"seeds": [seed, *draws], "drops": drops, "mean_drop": round(float(np.mean(drops)), 2),
-                                              "min_drop": min(drops), "max_drop": max(drops)}
+            robustness[name]["over_seeds"] = {
+                "seeds": [seed, *draws],
+                "drops": drops,
+                "mean_drop": round(float(np.mean(drops)), 2),
+                "min_drop": min(drops),
+                "max_drop": max(drops),
+            }
     examples = {name: next(([a, b] for (a, _), (b, _) in zip(clean, sets[name]) if a != b), None) for name in robustness}
     result["robustness"] = {"seed": seed, "clean_accuracy": clean_accuracy, "perturbations": robustness, "examples": examples}
 
@@ -555,7 +583,11 @@ def run_own(config: Path, folds: int, seed: int, out: Path, work: Path, robustne
         "rate": pct(len(caught) / max(len(oos), 1)),
         "as_out_of_scope": sum(p.intent == OUT_OF_SCOPE for p in oos),
         "as_fallback": sum(p.intent == FALLBACK for p in oos),
-        "missed": [{"text": p.text, "predicted": p.intent, "confidence": round(p.confidence, 3)} for p in oos if p.intent not in (OUT_OF_SCOPE, FALLBACK)],
+        "missed": [
+            {"text": p.text, "predicted": p.intent, "confidence": round(p.confidence, 3)}
+            for p in oos
+            if p.intent not in (OUT_OF_SCOPE, FALLBACK)
+        ],
     }
     result["latency"] = latency(predictions)
     result["latency_longest"] = latency(parsed["longest"])
@@ -582,16 +614,48 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 def massive_rows(massive: Mapping[str, Any]) -> list[list[Any]]:
     pipeline, baseline = massive["pipeline"], massive["baseline"]
     rows: list[list[Any]] = [[name, f"{value:.2f}", "", ""] for name, value in PUBLISHED.items()]
-    rows.append(["Hamyar pipeline (config.yml)", f"{pipeline['test']['accuracy']:.2f}", f"{pipeline['test']['macro_f1']:.2f}", f"{pipeline['train_seconds']:.1f}"])
+    rows.append(
+        [
+            "Hamyar pipeline (config.yml)",
+            f"{pipeline['test']['accuracy']:.2f}",
+            f"{pipeline['test']['macro_f1']:.2f}",
+            f"{pipeline['train_seconds']:.1f}",
+        ]
+    )
     average = pipeline.get("average")
     if average:
-        rows.append([f"  same, the average's weight chosen on valid ({average['weight']})", f"{average['test']['accuracy']:.2f}",
-                     f"{average['test']['macro_f1']:.2f}", ""])
-        rows.append(["  its fine-tuned encoder alone", f"{average['encoder_alone']['test']['accuracy']:.2f}",
-                     f"{average['encoder_alone']['test']['macro_f1']:.2f}", ""])
-        rows.append(["  its TF-IDF classifier alone", f"{average['previous_alone']['test']['accuracy']:.2f}",
-                     f"{average['previous_alone']['test']['macro_f1']:.2f}", ""])
-    rows.append([f"TF-IDF + LinearSVC (C={baseline['C']})", f"{baseline['test']['accuracy']:.2f}", f"{baseline['test']['macro_f1']:.2f}", f"{baseline['train_seconds']:.1f}"])
+        rows.append(
+            [
+                f"  same, the average's weight chosen on valid ({average['weight']})",
+                f"{average['test']['accuracy']:.2f}",
+                f"{average['test']['macro_f1']:.2f}",
+                "",
+            ]
+        )
+        rows.append(
+            [
+                "  its fine-tuned encoder alone",
+                f"{average['encoder_alone']['test']['accuracy']:.2f}",
+                f"{average['encoder_alone']['test']['macro_f1']:.2f}",
+                "",
+            ]
+        )
+        rows.append(
+            [
+                "  its TF-IDF classifier alone",
+                f"{average['previous_alone']['test']['accuracy']:.2f}",
+                f"{average['previous_alone']['test']['macro_f1']:.2f}",
+                "",
+            ]
+        )
+    rows.append(
+        [
+            f"TF-IDF + LinearSVC (C={baseline['C']})",
+            f"{baseline['test']['accuracy']:.2f}",
+            f"{baseline['test']['macro_f1']:.2f}",
+            f"{baseline['train_seconds']:.1f}",
+        ]
+    )
     return rows
 
 
@@ -607,23 +671,31 @@ def print_summary(results: Mapping[str, Any]) -> None:
         print("a. MASSIVE fa-IR (test; predicted = best intent that is not nlu_fallback)")
         for line in _table(MASSIVE_HEADER, massive_rows(massive)):
             print("   " + line)
-        print(f"   pipeline valid: accuracy {pipeline['valid']['accuracy']:.2f}%, macro-F1 {pipeline['valid']['macro_f1']:.2f}%, "
-              f"fallback {pipeline['valid']['fallback_rate']:.2f}%")
-        print(f"   pipeline test fallback rate {pipeline['test']['fallback_rate']:.2f}%, "
-              f"parse latency p50 {pipeline['latency']['p50_ms']:.2f} ms, p95 {pipeline['latency']['p95_ms']:.2f} ms")
+        print(
+            f"   pipeline valid: accuracy {pipeline['valid']['accuracy']:.2f}%, macro-F1 {pipeline['valid']['macro_f1']:.2f}%, "
+            f"fallback {pipeline['valid']['fallback_rate']:.2f}%"
+        )
+        print(
+            f"   pipeline test fallback rate {pipeline['test']['fallback_rate']:.2f}%, "
+            f"parse latency p50 {pipeline['latency']['p50_ms']:.2f} ms, p95 {pipeline['latency']['p95_ms']:.2f} ms"
+        )
         print(f"   baseline valid accuracy by C: {massive['baseline']['valid_accuracy_by_C']}")
         if "average" in pipeline:
             print(f"   average valid accuracy by weight: {pipeline['average']['valid_accuracy_by_weight']}")
     own = results["own"]
     held = own["heldout"]
-    print(f"b. Own held-out ({held['n']}): accuracy {held['accuracy']:.2f}%, macro-F1 {held['macro_f1']:.2f}%, "
-          f"ignoring fallback {held['accuracy_ignoring_fallback']:.2f}%, fallback {held['fallback_rate']:.2f}%, "
-          f"trained in {own['train_seconds']:.1f} s, {len(own['misclassified'])} misclassified")
+    print(
+        f"b. Own held-out ({held['n']}): accuracy {held['accuracy']:.2f}%, macro-F1 {held['macro_f1']:.2f}%, "
+        f"ignoring fallback {held['accuracy_ignoring_fallback']:.2f}%, fallback {held['fallback_rate']:.2f}%, "
+        f"trained in {own['train_seconds']:.1f} s, {len(own['misclassified'])} misclassified"
+    )
     if "cross_validation" in own:
         cv = own["cross_validation"]
-        print(f"   {cv['folds']}-fold CV: accuracy {cv['accuracy_mean']:.2f} ± {cv['accuracy_std']:.2f}% "
-              f"(ignoring fallback {cv['accuracy_ignoring_fallback_mean']:.2f} ± {cv['accuracy_ignoring_fallback_std']:.2f}%; "
-              f"misspelt folds {cv['misspelt_accuracy_mean']:.2f}%)")
+        print(
+            f"   {cv['folds']}-fold CV: accuracy {cv['accuracy_mean']:.2f} ± {cv['accuracy_std']:.2f}% "
+            f"(ignoring fallback {cv['accuracy_ignoring_fallback_mean']:.2f} ± {cv['accuracy_ignoring_fallback_std']:.2f}%; "
+            f"misspelt folds {cv['misspelt_accuracy_mean']:.2f}%)"
+        )
     for kind, score in own["entities"].items():
         rate = "n/a" if score["exact_match"] is None else f"{score['exact_match']:.2f}%"
         print(f"   entity {kind}: exact match {rate} ({score['matched']}/{score['counted']})")
@@ -631,13 +703,25 @@ def print_summary(results: Mapping[str, Any]) -> None:
     print(f"c. Robustness (clean {robustness['clean_accuracy']:.2f}%):")
     for name, score in robustness["perturbations"].items():
         spread = score.get("over_seeds")
-        seeds = (f"; over {len(spread['seeds'])} seeds mean {spread['mean_drop']:+.2f}, range {spread['min_drop']:+.2f} to "
-                 f"{spread['max_drop']:+.2f}") if spread else ""
-        print(f"   {name:20s} accuracy {score['accuracy']:6.2f}%  drop {score['drop']:+.2f} points  ({score['changed']} messages changed{seeds})")
+        seeds = (
+            (
+                f"; over {len(spread['seeds'])} seeds mean {spread['mean_drop']:+.2f}, range {spread['min_drop']:+.2f} to "
+                f"{spread['max_drop']:+.2f}"
+            )
+            if spread
+            else ""
+        )
+        print(
+            f"   {name:20s} accuracy {score['accuracy']:6.2f}%  drop {score['drop']:+.2f} points  ({score['changed']} messages changed{seeds})"
+        )
     oos = own["out_of_scope"]
-    print(f"d. Out of scope: {oos['rate']:.2f}% caught ({oos['caught']}/{oos['n']}: {oos['as_out_of_scope']} out_of_scope, {oos['as_fallback']} nlu_fallback)")
-    print(f"e. Own-model parse latency p50 {own['latency']['p50_ms']:.2f} ms, p95 {own['latency']['p95_ms']:.2f} ms; "
-          f"a {LONGEST:,}-character message p50 {own['latency_longest']['p50_ms']:.1f} ms, p95 {own['latency_longest']['p95_ms']:.1f} ms")
+    print(
+        f"d. Out of scope: {oos['rate']:.2f}% caught ({oos['caught']}/{oos['n']}: {oos['as_out_of_scope']} out_of_scope, {oos['as_fallback']} nlu_fallback)"
+    )
+    print(
+        f"e. Own-model parse latency p50 {own['latency']['p50_ms']:.2f} ms, p95 {own['latency']['p95_ms']:.2f} ms; "
+        f"a {LONGEST:,}-character message p50 {own['latency_longest']['p50_ms']:.1f} ms, p95 {own['latency_longest']['p95_ms']:.1f} ms"
+    )
     print(f"Runtime: {results['runtime_seconds']}")
 
 
@@ -645,101 +729,167 @@ def write_report(results: Mapping[str, Any], path: Path) -> None:
     """report.md: every figure, the held-out errors and the out-of-scope misses."""
     lines = ["# Hamyar NLU benchmark", ""]
     meta = results["meta"]
-    lines += [f"Config `{meta['config']}`; pipeline: {' → '.join(meta['pipeline'])}.", "",
-              f"Rasa {meta['rasa']}, Python {meta['python']}, {meta['date']}; total run {results['runtime_seconds']['total']} s "
-              f"({', '.join(f'{k} {v} s' for k, v in results['runtime_seconds'].items() if k != 'total')}).", ""]
+    lines += [
+        f"Config `{meta['config']}`; pipeline: {' → '.join(meta['pipeline'])}.",
+        "",
+        f"Rasa {meta['rasa']}, Python {meta['python']}, {meta['date']}; total run {results['runtime_seconds']['total']} s "
+        f"({', '.join(f'{k} {v} s' for k, v in results['runtime_seconds'].items() if k != 'total')}).",
+        "",
+    ]
 
     massive = results.get("massive")
     lines += ["## a. MASSIVE fa-IR", ""]
     if massive:
         pipeline, baseline = massive["pipeline"], massive["baseline"]
-        lines += [f"Train {massive['sizes']['train']} utterances (Rasa keeps the {massive['sizes']['train_distinct']} distinct "
-                  f"text-intent pairs; the baseline fits all lines), valid {massive['sizes']['valid']}, test {massive['sizes']['test']} "
-                  "(intents only). The pipeline's predicted intent is the top entry of `intent_ranking` that is not "
-                  "`nlu_fallback`. Published results: Zadkamali, Momtazi and Zeinali 2024, trained on Persian only.", ""]
+        lines += [
+            f"Train {massive['sizes']['train']} utterances (Rasa keeps the {massive['sizes']['train_distinct']} distinct "
+            f"text-intent pairs; the baseline fits all lines), valid {massive['sizes']['valid']}, test {massive['sizes']['test']} "
+            "(intents only). The pipeline's predicted intent is the top entry of `intent_ranking` that is not "
+            "`nlu_fallback`. Published results: Zadkamali, Momtazi and Zeinali 2024, trained on Persian only.",
+            "",
+        ]
         lines += _table(MASSIVE_HEADER, massive_rows(massive)) + [""]
-        lines += _table(("pipeline", "accuracy %", "macro-F1 %", "fallback rate %"), [
-            [split, f"{pipeline[split]['accuracy']:.2f}", f"{pipeline[split]['macro_f1']:.2f}", f"{pipeline[split]['fallback_rate']:.2f}"]
-            for split in ("test", "valid")
-        ]) + [""]
-        lines += [f"Pipeline parse latency (test, one message at a time via `Agent.parse_message`, after {WARMUP} warm-up "
-                  f"messages): p50 {pipeline['latency']['p50_ms']:.2f} ms, p95 {pipeline['latency']['p95_ms']:.2f} ms.", "",
-                  f"Baseline: TF-IDF word 1-2 grams + char_wb 2-5 grams (sublinear tf) on `nlu.persian.normalize`d text, "
-                  f"LinearSVC; C chosen on valid: {', '.join(f'C={c}: {a:.2f}%' for c, a in baseline['valid_accuracy_by_C'].items())}. "
-                  "Its train time covers normalising, vectorising and fitting.", ""]
+        lines += _table(
+            ("pipeline", "accuracy %", "macro-F1 %", "fallback rate %"),
+            [
+                [
+                    split,
+                    f"{pipeline[split]['accuracy']:.2f}",
+                    f"{pipeline[split]['macro_f1']:.2f}",
+                    f"{pipeline[split]['fallback_rate']:.2f}",
+                ]
+                for split in ("test", "valid")
+            ],
+        ) + [""]
+        lines += [
+            f"Pipeline parse latency (test, one message at a time via `Agent.parse_message`, after {WARMUP} warm-up "
+            f"messages): p50 {pipeline['latency']['p50_ms']:.2f} ms, p95 {pipeline['latency']['p95_ms']:.2f} ms.",
+            "",
+            f"Baseline: TF-IDF word 1-2 grams + char_wb 2-5 grams (sublinear tf) on `nlu.persian.normalize`d text, "
+            f"LinearSVC; C chosen on valid: {', '.join(f'C={c}: {a:.2f}%' for c, a in baseline['valid_accuracy_by_C'].items())}. "
+            "Its train time covers normalising, vectorising and fitting.",
+            "",
+        ]
         if "average" in pipeline:
             average = pipeline["average"]
-            lines += [f"The fine-tuned encoder's average with the TF-IDF classifier: weight {average['weight']} chosen on valid "
-                      f"({', '.join(f'{w}: {a:.2f}%' for w, a in average['valid_accuracy_by_weight'].items())}).", ""]
+            lines += [
+                f"The fine-tuned encoder's average with the TF-IDF classifier: weight {average['weight']} chosen on valid "
+                f"({', '.join(f'{w}: {a:.2f}%' for w, a in average['valid_accuracy_by_weight'].items())}).",
+                "",
+            ]
     else:
         lines += ["Skipped (`--skip-massive`).", ""]
 
     own = results["own"]
     held = own["heldout"]
-    lines += ["## b. Own data", "",
-              f"Trained on `nlu/data/` ({own['sizes']['train']} examples, {own['train_seconds']:.1f} s), scored on "
-              f"`nlu/heldout/nlu.yml` ({held['n']}). Predicted intent = the final intent, `nlu_fallback` included.", ""]
-    lines += _table(("metric", "value"), [
-        ["accuracy %", f"{held['accuracy']:.2f}"],
-        ["macro-F1 % (over gold intents)", f"{held['macro_f1']:.2f}"],
-        ["accuracy ignoring fallback %", f"{held['accuracy_ignoring_fallback']:.2f}"],
-        ["fallback rate %", f"{held['fallback_rate']:.2f}"],
-    ]) + [""]
+    lines += [
+        "## b. Own data",
+        "",
+        f"Trained on `nlu/data/` ({own['sizes']['train']} examples, {own['train_seconds']:.1f} s), scored on "
+        f"`nlu/heldout/nlu.yml` ({held['n']}). Predicted intent = the final intent, `nlu_fallback` included.",
+        "",
+    ]
+    lines += _table(
+        ("metric", "value"),
+        [
+            ["accuracy %", f"{held['accuracy']:.2f}"],
+            ["macro-F1 % (over gold intents)", f"{held['macro_f1']:.2f}"],
+            ["accuracy ignoring fallback %", f"{held['accuracy_ignoring_fallback']:.2f}"],
+            ["fallback rate %", f"{held['fallback_rate']:.2f}"],
+        ],
+    ) + [""]
     if "cross_validation" in own:
         cv = own["cross_validation"]
-        lines += [f"{cv['folds']}-fold stratified cross-validation of the training file: accuracy "
-                  f"**{cv['accuracy_mean']:.2f} ± {cv['accuracy_std']:.2f}%** (folds: {', '.join(f'{a:.2f}' for a in cv['accuracy'])}); "
-                  f"ignoring fallback {cv['accuracy_ignoring_fallback_mean']:.2f} ± {cv['accuracy_ignoring_fallback_std']:.2f}%; "
-                  f"the test folds with all five rewrites (seeds {', '.join(map(str, CV_DRAWS))}) {cv['misspelt_accuracy_mean']:.2f}%; "
-                  f"{cv['train_seconds_mean']:.1f} s per training.", ""]
-    lines += ["Entities (exact match of the set of values per type; an example counts when annotated with or predicted "
-              "to have the type):", ""]
-    lines += _table(("entity", "exact match %", "matched / counted"), [
-        [kind, "n/a" if s["exact_match"] is None else f"{s['exact_match']:.2f}", f"{s['matched']} / {s['counted']}"]
-        for kind, s in own["entities"].items()
-    ]) + [""]
+        lines += [
+            f"{cv['folds']}-fold stratified cross-validation of the training file: accuracy "
+            f"**{cv['accuracy_mean']:.2f} ± {cv['accuracy_std']:.2f}%** (folds: {', '.join(f'{a:.2f}' for a in cv['accuracy'])}); "
+            f"ignoring fallback {cv['accuracy_ignoring_fallback_mean']:.2f} ± {cv['accuracy_ignoring_fallback_std']:.2f}%; "
+            f"the test folds with all five rewrites (seeds {', '.join(map(str, CV_DRAWS))}) {cv['misspelt_accuracy_mean']:.2f}%; "
+            f"{cv['train_seconds_mean']:.1f} s per training.",
+            "",
+        ]
+    lines += [
+        "Entities (exact match of the set of values per type; an example counts when annotated with or predicted "
+        "to have the type):",
+        "",
+    ]
+    lines += _table(
+        ("entity", "exact match %", "matched / counted"),
+        [
+            [kind, "n/a" if s["exact_match"] is None else f"{s['exact_match']:.2f}", f"{s['matched']} / {s['counted']}"]
+            for kind, s in own["entities"].items()
+        ],
+    ) + [""]
     entity_errors = [(kind, e) for kind, s in own["entities"].items() for e in s["errors"]]
     if entity_errors:
-        lines += _table(("entity", "text", "annotated", "predicted"), [
-            [kind, e["text"], ", ".join(e["annotated"]) or "—", ", ".join(e["predicted"]) or "—"] for kind, e in entity_errors
-        ]) + [""]
+        lines += _table(
+            ("entity", "text", "annotated", "predicted"),
+            [[kind, e["text"], ", ".join(e["annotated"]) or "—", ", ".join(e["predicted"]) or "—"] for kind, e in entity_errors],
+        ) + [""]
     lines += ["Confusion matrix: `confusion.png`.", "", f"### Misclassified held-out examples ({len(own['misclassified'])})", ""]
-    lines += _table(("text", "gold", "predicted", "confidence", "best non-fallback"), [
-        [m["text"], m["gold"], m["predicted"], f"{m['confidence']:.3f}", m["best_non_fallback"]] for m in own["misclassified"]
-    ]) + [""]
+    lines += _table(
+        ("text", "gold", "predicted", "confidence", "best non-fallback"),
+        [[m["text"], m["gold"], m["predicted"], f"{m['confidence']:.3f}", m["best_non_fallback"]] for m in own["misclassified"]],
+    ) + [""]
 
     robustness = own["robustness"]
-    lines += ["## c. Robustness", "",
-              f"Every held-out message rewritten (seed {robustness['seed']}); accuracy of the final intent against the clean "
-              f"{robustness['clean_accuracy']:.2f}%.", ""]
-    lines += _table(("perturbation", "accuracy %", "drop (points)", "mean drop over seeds (range)", "messages changed", "first change"), [
-        [name, f"{s['accuracy']:.2f}", f"{s['drop']:+.2f}",
-         f"{s['over_seeds']['mean_drop']:+.2f} ({s['over_seeds']['min_drop']:+.2f} to {s['over_seeds']['max_drop']:+.2f}; "
-         f"seeds {s['over_seeds']['seeds'][0]}–{s['over_seeds']['seeds'][-1]})" if "over_seeds" in s else "—",
-         s["changed"], " → ".join(robustness["examples"][name] or ["—"])]
-        for name, s in robustness["perturbations"].items()
-    ]) + [""]
+    lines += [
+        "## c. Robustness",
+        "",
+        f"Every held-out message rewritten (seed {robustness['seed']}); accuracy of the final intent against the clean "
+        f"{robustness['clean_accuracy']:.2f}%.",
+        "",
+    ]
+    lines += _table(
+        ("perturbation", "accuracy %", "drop (points)", "mean drop over seeds (range)", "messages changed", "first change"),
+        [
+            [
+                name,
+                f"{s['accuracy']:.2f}",
+                f"{s['drop']:+.2f}",
+                f"{s['over_seeds']['mean_drop']:+.2f} ({s['over_seeds']['min_drop']:+.2f} to {s['over_seeds']['max_drop']:+.2f}; "
+                f"seeds {s['over_seeds']['seeds'][0]}–{s['over_seeds']['seeds'][-1]})"
+                if "over_seeds" in s
+                else "—",
+                s["changed"],
+                " → ".join(robustness["examples"][name] or ["—"]),
+            ]
+            for name, s in robustness["perturbations"].items()
+        ],
+    ) + [""]
     broken = [(name, b) for name, s in robustness["perturbations"].items() if name != "combined" for b in s["broken"]]
     if broken:
         lines += ["Messages right when clean and wrong once rewritten:", ""]
-        lines += _table(("perturbation", "rewritten", "clean", "gold", "predicted"), [
-            [name, b["text"], b["clean"], b["gold"], b["predicted"]] for name, b in broken
-        ]) + [""]
+        lines += _table(
+            ("perturbation", "rewritten", "clean", "gold", "predicted"),
+            [[name, b["text"], b["clean"], b["gold"], b["predicted"]] for name, b in broken],
+        ) + [""]
 
     oos = own["out_of_scope"]
-    lines += ["## d. Out of scope", "",
-              f"`nlu/heldout/out_of_scope.yml` plus the held-out `out_of_scope` examples: **{oos['rate']:.2f}%** "
-              f"({oos['caught']}/{oos['n']}) end as `out_of_scope` ({oos['as_out_of_scope']}) or `nlu_fallback` ({oos['as_fallback']}).", ""]
+    lines += [
+        "## d. Out of scope",
+        "",
+        f"`nlu/heldout/out_of_scope.yml` plus the held-out `out_of_scope` examples: **{oos['rate']:.2f}%** "
+        f"({oos['caught']}/{oos['n']}) end as `out_of_scope` ({oos['as_out_of_scope']}) or `nlu_fallback` ({oos['as_fallback']}).",
+        "",
+    ]
     if oos["missed"]:
-        lines += _table(("missed message", "predicted", "confidence"), [[m["text"], m["predicted"], f"{m['confidence']:.3f}"] for m in oos["missed"]]) + [""]
+        lines += _table(
+            ("missed message", "predicted", "confidence"),
+            [[m["text"], m["predicted"], f"{m['confidence']:.3f}"] for m in oos["missed"]],
+        ) + [""]
 
     lat = own["latency"]
-    lines += ["## e. Latency", "",
-              f"Own-data model, held-out messages one at a time via `Agent.parse_message` after {WARMUP} warm-up messages: "
-              f"p50 {lat['p50_ms']:.2f} ms, p95 {lat['p95_ms']:.2f} ms ({lat['n']} messages). "
-              f"The longest message the gateway passes on ({LONGEST:,} characters, held-out texts run together): "
-              f"p50 {own['latency_longest']['p50_ms']:.1f} ms, p95 {own['latency_longest']['p95_ms']:.1f} ms "
-              f"({own['latency_longest']['n']} messages).", ""]
+    lines += [
+        "## e. Latency",
+        "",
+        f"Own-data model, held-out messages one at a time via `Agent.parse_message` after {WARMUP} warm-up messages: "
+        f"p50 {lat['p50_ms']:.2f} ms, p95 {lat['p95_ms']:.2f} ms ({lat['n']} messages). "
+        f"The longest message the gateway passes on ({LONGEST:,} characters, held-out texts run together): "
+        f"p50 {own['latency_longest']['p50_ms']:.1f} ms, p95 {own['latency_longest']['p95_ms']:.1f} ms "
+        f"({own['latency_longest']['n']} messages).",
+        "",
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -756,8 +906,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--massive-dir", type=Path, default=MASSIVE_DIR)
     parser.add_argument("--seed", type=int, default=13, help="for the perturbations and the folds")
-    parser.add_argument("--robustness-seeds", type=int, default=30,
-                        help="seeded rewrites (typos, tripled letters, all together) are also drawn with this many seeds from --seed on")
+    parser.add_argument(
+        "--robustness-seeds",
+        type=int,
+        default=30,
+        help="seeded rewrites (typos, tripled letters, all together) are also drawn with this many seeds from --seed on",
+    )
     args = parser.parse_args(argv)
     config = args.config.resolve()
     if not config.is_file():
@@ -767,14 +921,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     import rasa
 
     timer = Timer()
-    results: dict[str, Any] = {"meta": {
-        "config": str(config.relative_to(ROOT)) if config.is_relative_to(ROOT) else str(config),
-        "pipeline": pipeline_names(config),
-        "rasa": rasa.__version__,
-        "python": platform.python_version(),
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-        "seed": args.seed,
-    }}
+    results: dict[str, Any] = {
+        "meta": {
+            "config": str(config.relative_to(ROOT)) if config.is_relative_to(ROOT) else str(config),
+            "pipeline": pipeline_names(config),
+            "rasa": rasa.__version__,
+            "python": platform.python_version(),
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "seed": args.seed,
+        }
+    }
     print(f"Benchmarking {results['meta']['config']}: {' → '.join(results['meta']['pipeline'])}", flush=True)
     with tempfile.TemporaryDirectory(prefix="hamyar-bench-") as temp:
         work = Path(temp)

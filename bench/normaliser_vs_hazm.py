@@ -109,20 +109,27 @@ def sentences(seed: int = 7) -> list[tuple[str, str]]:
     with_yk = [s for s in persian if "ی" in s or "ک" in s]
     rows += [("Arabic yeh/kaf", s.replace("ی", "ي").replace("ک", "ك")) for s in sample(with_yk)]
     heh_final = [s for s in persian if re.search(r"\u0647(?= |$)", s)]
-    rows += [("Arabic teh marbuta / heh with hamza", re.sub(r"\u0647(?= |$)", rng.choice(("ة", "ۀ", "هٔ")), s, count=1))
-             for s in sample(heh_final, 20)]
+    rows += [
+        ("Arabic teh marbuta / heh with hamza", re.sub(r"\u0647(?= |$)", rng.choice(("ة", "ۀ", "هٔ")), s, count=1))
+        for s in sample(heh_final, 20)
+    ]
     with_digits = [s for s in base if re.search(r"\d", s)]
     for s in sample(with_digits):
-        rows += [("digits: ASCII", _digits(s, "0123456789")), ("digits: Persian", _digits(s, _PERSIAN_DIGITS)),
-                 ("digits: Arabic-Indic", _digits(s, _ARABIC_DIGITS))]
+        rows += [
+            ("digits: ASCII", _digits(s, "0123456789")),
+            ("digits: Persian", _digits(s, _PERSIAN_DIGITS)),
+            ("digits: Arabic-Indic", _digits(s, _ARABIC_DIGITS)),
+        ]
     rows += [("diacritics", _diacritics(s, rng)) for s in sample(persian)]
     with_zwnj = [s for s in persian if ZWNJ in s]
     for s in sample(with_zwnj, 20):
         rows += [("ZWNJ as space", s.replace(ZWNJ, " ")), ("ZWNJ dropped (joined)", s.replace(ZWNJ, ""))]
     joined_mi = [s for s in persian if re.search(r"(?:^| )ن?می[^ \u200c]{2,}", s) and ZWNJ not in s]
     for s in sample(joined_mi, 20):
-        rows += [("می with ZWNJ", re.sub(r"(^| )(ن?می)(?=[^ ]{2,})", "\\1\\2" + ZWNJ, s)),
-                 ("می spaced", re.sub(r"(^| )(ن?می)(?=[^ ]{2,})", "\\1\\2 ", s))]
+        rows += [
+            ("می with ZWNJ", re.sub(r"(^| )(ن?می)(?=[^ ]{2,})", "\\1\\2" + ZWNJ, s)),
+            ("می spaced", re.sub(r"(^| )(ن?می)(?=[^ ]{2,})", "\\1\\2 ", s)),
+        ]
     rows += [("repeated letters", edit_one_long_word(s, rng, triple_letter)) for s in sample(persian)]
     rows += [("keshide", edit_one_long_word(s, rng, _keshide)) for s in sample(persian, 15)]
     rows += [("bidi and invisible marks", _bidi(s, rng)) for s in sample(with_digits, 15) + sample(persian, 15)]
@@ -177,7 +184,9 @@ def _chunks(predicate: Callable[[str, str, str, int, int], bool]) -> Callable[[P
             if tag == "equal" or predicate(ours[i1:i2], hazm[j1:j2], hazm, j1, j2):
                 out.append(ours[i1:i2])
             elif i1 == i2:  # an insertion that mixes kinds («⟨zwnj⟩خ»): judge each run of one character
-                out += [hazm[start:end] for start, end in _runs(hazm, j1, j2) if not predicate("", hazm[start:end], hazm, start, end)]
+                out += [
+                    hazm[start:end] for start, end in _runs(hazm, j1, j2) if not predicate("", hazm[start:end], hazm, start, end)
+                ]
             else:
                 out.append(hazm[j1:j2])
         return ours, "".join(out)
@@ -249,39 +258,82 @@ def _no_invisible(text: str) -> str:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("Digits: Hamyar writes ASCII digits (and %), hazm Persian digits (and ٪)", True,
-         _both(lambda t: t.translate(_ASCII_DIGITS))),
-    Kind("Punctuation: Hamyar writes ASCII ? , ; and straight quotes, hazm ؟ ، ؛ and « »", True,
-         _both(lambda t: t.translate(_ASCII_PUNCTUATION))),
-    Kind("Half-spaces: Hamyar joins (ZWNJ removed, «می خواهم» joined), hazm keeps or inserts ZWNJ", True,
-         _chunks(lambda ours, hazm_chunk, *_: not ours and set(hazm_chunk) == {ZWNJ})),
+    Kind(
+        "Digits: Hamyar writes ASCII digits (and %), hazm Persian digits (and ٪)",
+        True,
+        _both(lambda t: t.translate(_ASCII_DIGITS)),
+    ),
+    Kind(
+        "Punctuation: Hamyar writes ASCII ? , ; and straight quotes, hazm ؟ ، ؛ and « »",
+        True,
+        _both(lambda t: t.translate(_ASCII_PUNCTUATION)),
+    ),
+    Kind(
+        "Half-spaces: Hamyar joins (ZWNJ removed, «می خواهم» joined), hazm keeps or inserts ZWNJ",
+        True,
+        _chunks(lambda ours, hazm_chunk, *_: not ours and set(hazm_chunk) == {ZWNJ}),
+    ),
     Kind("Latin letters: Hamyar lowercases, hazm keeps the case", True, _both(str.lower)),
-    Kind("Letter forms: Hamyar writes ة ۀ أ إ ٱ and hamza above as plain ه ا, hazm keeps them", True,
-         _both(lambda t: t.translate(_PLAIN_LETTERS))),
+    Kind(
+        "Letter forms: Hamyar writes ة ۀ أ إ ٱ and hamza above as plain ه ا, hazm keeps them",
+        True,
+        _both(lambda t: t.translate(_PLAIN_LETTERS)),
+    ),
     Kind("Invisible marks: Hamyar drops bidi controls, ZWJ and BOM; hazm keeps them (spaced apart)", True, _both(_no_invisible)),
-    Kind("Repeated letter kept once: Hamyar keeps one of 3+ alefs («سلااام» → «سلام») or of a letter Persian never doubles "
-         "(«خخخ» → «خ»), hazm two when its word list lacks the word", True,
-         _chunks(_repeat_of(lambda ch: ch in _KEEP_ONE))),
-    Kind("Repeated Persian letter kept twice: Hamyar keeps two of 3+ («تغییییر» → «تغییر»; the speller reads «سللام» as «سلام»), hazm one when its word list has the word", True,
-         _chunks(_extra_copy_ours)),
-    Kind("Repeated Persian letter: hazm keeps more copies than Hamyar", False,
-         _chunks(_repeat_of(lambda ch: "\u0600" <= ch <= "\u06ff"))),
-    Kind("Repeated Latin letter: Hamyar keeps two of 3+, hazm leaves Finglish as typed", True,
-         _chunks(_repeat_of(lambda ch: ch.isascii() and ch.isalpha()))),
-    Kind("Ending after a space kept apart: hazm attaches «ام», «ای», «گر»… with ZWNJ after any word («اس ام اس» → «اس‌ام اس»), "
-         "Hamyar only where the ending cannot be a word («پرونده ام», «کارت ملی ام»)", True,
-         _chunks(_half_space_for_space(affix=True))),
-    Kind("Ending after «ی» joined: Hamyar joins «ام», «اش»… after a word of 3+ letters ending in «ی» («کارت ملی ام», "
-         "«گوشی ام»), hazm keeps the space unless its word list has the pair", True, _chunks(_ending_joined)),
-    Kind("Compound after a space: hazm joins words it lists as compounds with ZWNJ («ثبت نام», «گم شده»), Hamyar keeps the space",
-         True, _chunks(_half_space_for_space(affix=False))),
+    Kind(
+        "Repeated letter kept once: Hamyar keeps one of 3+ alefs («سلااام» → «سلام») or of a letter Persian never doubles "
+        "(«خخخ» → «خ»), hazm two when its word list lacks the word",
+        True,
+        _chunks(_repeat_of(lambda ch: ch in _KEEP_ONE)),
+    ),
+    Kind(
+        "Repeated Persian letter kept twice: Hamyar keeps two of 3+ («تغییییر» → «تغییر»; the speller reads «سللام» as «سلام»), hazm one when its word list has the word",
+        True,
+        _chunks(_extra_copy_ours),
+    ),
+    Kind(
+        "Repeated Persian letter: hazm keeps more copies than Hamyar",
+        False,
+        _chunks(_repeat_of(lambda ch: "\u0600" <= ch <= "\u06ff")),
+    ),
+    Kind(
+        "Repeated Latin letter: Hamyar keeps two of 3+, hazm leaves Finglish as typed",
+        True,
+        _chunks(_repeat_of(lambda ch: ch.isascii() and ch.isalpha())),
+    ),
+    Kind(
+        "Ending after a space kept apart: hazm attaches «ام», «ای», «گر»… with ZWNJ after any word («اس ام اس» → «اس‌ام اس»), "
+        "Hamyar only where the ending cannot be a word («پرونده ام», «کارت ملی ام»)",
+        True,
+        _chunks(_half_space_for_space(affix=True)),
+    ),
+    Kind(
+        "Ending after «ی» joined: Hamyar joins «ام», «اش»… after a word of 3+ letters ending in «ی» («کارت ملی ام», "
+        "«گوشی ام»), hazm keeps the space unless its word list has the pair",
+        True,
+        _chunks(_ending_joined),
+    ),
+    Kind(
+        "Compound after a space: hazm joins words it lists as compounds with ZWNJ («ثبت نام», «گم شده»), Hamyar keeps the space",
+        True,
+        _chunks(_half_space_for_space(affix=False)),
+    ),
     Kind("Ellipsis: hazm writes … for ..., Hamyar ... for both", True, _both(lambda t: t.replace("…", "..."))),
-    Kind("Diacritics: Hamyar drops every mark, hazm keeps some", True,
-         _chunks(lambda ours, hazm_chunk, *_: not ours and all(unicodedata.category(c) == "Mn" for c in hazm_chunk))),
-    Kind("Symbols spaced: hazm's tokenizer spaces + - = apart from digits («+۱۰» → «+ ۱۰», «۴۵۴-۹۱۸» → «۴۵۴ - ۹۱۸»)", True,
-         _chunks(_space_next_to("+-=*/"))),
-    Kind("Latin ?, ! and ... spaced: hazm's tokenizer puts a space before them («ghate?» → «ghate ?», «nemishe...» → «nemishe …»)", True,
-         _chunks(_space_next_to("?!."))),
+    Kind(
+        "Diacritics: Hamyar drops every mark, hazm keeps some",
+        True,
+        _chunks(lambda ours, hazm_chunk, *_: not ours and all(unicodedata.category(c) == "Mn" for c in hazm_chunk)),
+    ),
+    Kind(
+        "Symbols spaced: hazm's tokenizer spaces + - = apart from digits («+۱۰» → «+ ۱۰», «۴۵۴-۹۱۸» → «۴۵۴ - ۹۱۸»)",
+        True,
+        _chunks(_space_next_to("+-=*/")),
+    ),
+    Kind(
+        "Latin ?, ! and ... spaced: hazm's tokenizer puts a space before them («ghate?» → «ghate ?», «nemishe...» → «nemishe …»)",
+        True,
+        _chunks(_space_next_to("?!.")),
+    ),
     Kind("Spacing, other", False, _chunks(_space_next_to(""))),
 )
 
@@ -297,14 +349,27 @@ def classify(ours: str, hazm: str) -> list[str]:
             kinds.append(kind.name)
             pair = reduced
     if pair[0] != pair[1]:
-        rest = [(pair[0][i1:i2], pair[1][j1:j2]) for tag, i1, i2, j1, j2 in
-                difflib.SequenceMatcher(None, *pair, autojunk=False).get_opcodes() if tag != "equal"]
+        rest = [
+            (pair[0][i1:i2], pair[1][j1:j2])
+            for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, *pair, autojunk=False).get_opcodes()
+            if tag != "equal"
+        ]
         kinds.append("Other: " + "; ".join(f"«{visible(a)}» vs «{visible(b)}»" for a, b in rest))
     return kinds
 
 
-_NAMES = {ZWNJ: "⟨zwnj⟩", "\u200d": "⟨zwj⟩", "\u200e": "⟨lrm⟩", "\u200f": "⟨rlm⟩", "\u202a": "⟨lre⟩", "\u202b": "⟨rle⟩",
-          "\u202c": "⟨pdf⟩", "\ufeff": "⟨bom⟩", "\u200b": "⟨zwsp⟩", "\u0640": "⟨keshide⟩"}
+_NAMES = {
+    ZWNJ: "⟨zwnj⟩",
+    "\u200d": "⟨zwj⟩",
+    "\u200e": "⟨lrm⟩",
+    "\u200f": "⟨rlm⟩",
+    "\u202a": "⟨lre⟩",
+    "\u202b": "⟨rle⟩",
+    "\u202c": "⟨pdf⟩",
+    "\ufeff": "⟨bom⟩",
+    "\u200b": "⟨zwsp⟩",
+    "\u0640": "⟨keshide⟩",
+}
 
 
 def visible(text: str) -> str:
@@ -355,8 +420,12 @@ def examples(items: Sequence[Compared], limit: int = 3) -> list[Compared]:
 
     for wants_new_family in (True, False):
         for item in items:
-            if len(chosen) < limit and item not in chosen and new_words(item) and (
-                    not wants_new_family or item.family not in {c.family for c in chosen}):
+            if (
+                len(chosen) < limit
+                and item not in chosen
+                and new_words(item)
+                and (not wants_new_family or item.family not in {c.family for c in chosen})
+            ):
                 shown |= new_words(item)
                 chosen.append(item)
     return chosen + [item for item in items if item not in chosen][: limit - len(chosen)]
@@ -391,21 +460,35 @@ def report(compared: Sequence[Compared], hazm_version: str) -> str:
     ]
     for family in families:
         group = Counter(c.outcome for c in compared if c.family == family)
-        lines.append(f"| {family} | {sum(group.values())} | {group['identical']} | {group['deliberate only']} | {group['other']} |")
-    lines += ["", "Each differing pair is explained by the kinds below, taken in this order; a sentence can show several. "
-              "Invisible characters are written ⟨zwnj⟩, ⟨rlm⟩, ⟨lrm⟩, ⟨rle⟩, ⟨pdf⟩, ⟨zwj⟩, ⟨bom⟩, ⟨keshide⟩.", ""]
+        lines.append(
+            f"| {family} | {sum(group.values())} | {group['identical']} | {group['deliberate only']} | {group['other']} |"
+        )
+    lines += [
+        "",
+        "Each differing pair is explained by the kinds below, taken in this order; a sentence can show several. "
+        "Invisible characters are written ⟨zwnj⟩, ⟨rlm⟩, ⟨lrm⟩, ⟨rle⟩, ⟨pdf⟩, ⟨zwj⟩, ⟨bom⟩, ⟨keshide⟩.",
+        "",
+    ]
     order = [k.name for k in KINDS] + sorted(k for k in by_kind if k not in {kind.name for kind in KINDS})
     deliberate = {k.name for k in KINDS if k.deliberate}
-    sections = (("Deliberate differences (Hamyar's conventions, explained in nlu/persian.py)", True),
-                ("Other differences (not explained)", False))
+    sections = (
+        ("Deliberate differences (Hamyar's conventions, explained in nlu/persian.py)", True),
+        ("Other differences (not explained)", False),
+    )
     for title, wanted in sections:
         lines += [f"## {title}", ""]
         kinds = [k for k in order if k in by_kind and (k in deliberate) == wanted]
         if not kinds:
             lines += ["None.", ""]
         for kind in kinds:
-            lines += [f"### {kind}", "", f"{len(by_kind[kind])} sentences.", "",
-                      "| sentence | input | Hamyar | hazm |", "| --- | --- | --- | --- |"]
+            lines += [
+                f"### {kind}",
+                "",
+                f"{len(by_kind[kind])} sentences.",
+                "",
+                "| sentence | input | Hamyar | hazm |",
+                "| --- | --- | --- | --- |",
+            ]
             lines += [f"| {c.family} | {_cell(c.text)} | {_cell(c.ours)} | {_cell(c.hazm)} |" for c in examples(by_kind[kind])]
             lines.append("")
     return "\n".join(lines)
@@ -422,8 +505,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report(compared, version("hazm")), encoding="utf-8")
     outcomes = Counter(c.outcome for c in compared)
-    print(f"{len(compared)} sentences: {outcomes['identical']} identical, {outcomes['deliberate only']} deliberate only, "
-          f"{outcomes['other']} other")
+    print(
+        f"{len(compared)} sentences: {outcomes['identical']} identical, {outcomes['deliberate only']} deliberate only, "
+        f"{outcomes['other']} other"
+    )
     for kind, count in Counter(k for c in compared for k in c.kinds).most_common():
         print(f"  {count:5d}  {kind}")
     print(f"Wrote {args.out}")

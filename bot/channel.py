@@ -7,7 +7,6 @@ start with ``/``. Imported by Rasa, so it uses only what the Rasa environment ha
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
@@ -19,17 +18,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.typed import safe_text
+from nlu.logtag import conversation_tag
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 _PAYLOAD = re.compile(r"^/[a-z_]{1,64}(\{.{0,512}\})?$", re.DOTALL)
 _SENDER = re.compile(r"^[a-z]{1,16}:[A-Za-z0-9_\-]{1,128}$")
-
-
-def conversation_tag(sender: str) -> str:
-    """A short hash that lets logs follow one conversation without naming it."""
-    return hashlib.sha256(sender.encode()).hexdigest()[:10]
 
 
 class HamyarInput(InputChannel):

@@ -90,7 +90,7 @@ class HamyarTrackerStore(RedisTrackerStore):
         value = event.get("value")
         if event.get("event") == "slot" and isinstance(value, str) and value.startswith(SEALED):
             try:
-                return {**event, "value": self._sealer.open(value[len(SEALED):])}
+                return {**event, "value": self._sealer.open(value[len(SEALED) :])}
             except ValueError:
                 return {**event, "value": None}  # sealed under a key long retired: asked again
         return event

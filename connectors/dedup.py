@@ -41,7 +41,7 @@ class Deduplicator:
     async def result(self, conversation_id: str, message_id: str) -> Optional[str]:
         """What a handled message was answered with, or None if it is not done."""
         value = await self._redis.get(_key(conversation_id, message_id))
-        return value[len(_DONE):] if value and value.startswith(_DONE) else None
+        return value[len(_DONE) :] if value and value.startswith(_DONE) else None
 
     async def delivered(self, conversation_id: str, message_id: str) -> None:
         """One more of the replies reached the citizen (a channel that sends after answering

@@ -8,27 +8,36 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from aiohttp import web
-
 from connectors.generic import CallbackSender, GenericSource, render
 from connectors.models import OutboundMessage
 from connectors.outbox import Outbox
-from connectors.router import Router, tag
+from connectors.router import Router
 from content.replies import Replies
+from nlu.logtag import conversation_tag
 
 logger = logging.getLogger("gateway.delivery")
 
 
 class Adapter(Protocol):
+    """A channel the gateway starts, stops and sends through (messengers, Rubika)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
     async def send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool: ...
 
 
-# The channel adapters of a gateway app, by channel name (telegram, bale, splus, rubika).
-ADAPTERS: web.AppKey[dict] = web.AppKey("channel_adapters", dict)
-
-
 class Deliverer:
-    def __init__(self, router: Router, outbox: Outbox, adapters: dict[str, Adapter], sources: dict[str, GenericSource], callbacks: CallbackSender, replies: Replies) -> None:
+    def __init__(
+        self,
+        router: Router,
+        outbox: Outbox,
+        adapters: dict[str, Adapter],
+        sources: dict[str, GenericSource],
+        callbacks: CallbackSender,
+        replies: Replies,
+    ) -> None:
         self._router = router
         self._outbox = outbox
         self._adapters = adapters
@@ -38,7 +47,7 @@ class Deliverer:
 
     async def say(self, conversation_id: str, key: str, **values: str) -> bool:
         """A reply of bot/replies.yml, with its buttons, to one conversation."""
-        reply = self._replies.render(key, **values)
+        reply = self._replies.render(key, (), **values)
         messages = await self._router.render(conversation_id, [(reply["text"], reply["buttons"], reply["custom"])])
         return await self.send(conversation_id, messages)
 
@@ -55,5 +64,5 @@ class Deliverer:
             hint = self._replies.render("numbered_hint")["text"]
             # Awaited: a notice whose callback failed is tried again (notifications/queue.py).
             return await self._callbacks.deliver(source, render(source, conversation_id, messages, hint))
-        logger.warning("no way to reach conversation=%s channel=%s", tag(conversation_id), channel)
+        logger.warning("no way to reach conversation=%s channel=%s", conversation_tag(conversation_id), channel)
         return False

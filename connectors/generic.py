@@ -18,17 +18,17 @@ from typing import Mapping, Optional
 import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, Field
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import retry_if_exception_type
 
-from connectors.channel_config import read_channels
+from agencies.lazy_session import LazySession
+from connectors.channel_config import channel_entries
+from connectors.keys import CALLBACKS, NUMBERED, REPLIES, ROUTER, SOURCES
 from connectors.models import InboundMessage, OutboundMessage
-from connectors.numbered import NumberedOptions, numbered_text
-from connectors.router import Router, tag
+from connectors.numbered import numbered_text
+from connectors.retry import retrying
 from connectors.signing import forget_signature_on_failure, read_signed, signed_headers
-from connectors.web import ROUTER
-from content.replies import Replies
-from nlu.catalog import expand_env
 from nlu.identifiers import normalize_phone
+from nlu.logtag import conversation_tag
 
 logger = logging.getLogger("gateway.generic")
 MAX_BODY = 16 * 1024
@@ -44,14 +44,13 @@ class GenericSource:
 
 def load_sources(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> dict[str, GenericSource]:
     """The enabled sources (those with a secret) of config/channels.yml."""
-    data, env = read_channels(path, env)
     sources = {}
-    for raw in data.get("generic", []):
+    for values in channel_entries("generic", path, env):
         source = GenericSource(
-            name=raw["source"],
-            secret=expand_env(str(raw.get("secret", "")), env),
-            buttons=bool(raw.get("buttons", True)),
-            callback_url=expand_env(str(raw.get("callback_url", "")), env),
+            name=values["source"],
+            secret=str(values.get("secret", "")),
+            buttons=bool(values.get("buttons", True)),
+            callback_url=str(values.get("callback_url", "")),
         )
         if source.secret:
             sources[source.name] = source
@@ -76,7 +75,8 @@ class GenericBody(BaseModel):
 def inbound(source: GenericSource, body: GenericBody, button_id: Optional[str]) -> InboundMessage:
     """The inbound message of a signed body; ``button_id`` is its payload, or the option its
     number picked on a source without buttons."""
-    trusted = body.contact is not None and body.contact.user_id == body.user_id
+    contact = body.contact
+    trusted = contact is not None and contact.user_id == body.user_id
     return InboundMessage(
         channel=source.name,
         chat_id=body.chat_id,
@@ -84,7 +84,7 @@ def inbound(source: GenericSource, body: GenericBody, button_id: Optional[str]) 
         message_id=body.message_id,
         text=None if button_id else body.text,
         button_id=button_id,
-        verified_phone=normalize_phone(body.contact.phone) if trusted else None,
+        verified_phone=normalize_phone(contact.phone) if contact is not None and trusted else None,
     )
 
 
@@ -101,7 +101,7 @@ class CallbackSender:
 
     def __init__(self, attempts: int = 4) -> None:
         self._attempts = attempts
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._session = LazySession(timeout=aiohttp.ClientTimeout(total=10))
         self._tasks: set[asyncio.Task] = set()
 
     def send(self, source: GenericSource, body: dict) -> None:
@@ -112,38 +112,36 @@ class CallbackSender:
     async def deliver(self, source: GenericSource, body: dict) -> bool:
         """Whether the bridge took the replies (for a sender that retries later, e.g. notices)."""
         data = json.dumps(body, ensure_ascii=False).encode()
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self._attempts),
-                wait=wait_exponential(multiplier=0.5, max=8),
-                retry=retry_if_exception_type((aiohttp.ClientError, asyncio.TimeoutError)),
-                reraise=True,
-            ):
-                with attempt:
-                    async with self._session.post(source.callback_url, data=data, headers=signed_headers(source.secret, data)) as response:
-                        if response.status >= 500 or response.status == 429:
-                            raise aiohttp.ClientResponseError(response.request_info, (), status=response.status)
-                        if response.status >= 400:
-                            logger.error("callback refused source=%s status=%d", source.name, response.status)
-                            return False
-                        return True
+            return await retrying(
+                lambda: self._post(source, data),
+                retry_if_exception_type((aiohttp.ClientError, asyncio.TimeoutError)),
+                self._attempts,
+            )
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            logger.error("callback failed source=%s conversation=%s error=%s", source.name, tag(body["conversation_id"]), type(error).__name__)
+            logger.error(
+                "callback failed source=%s conversation=%s error=%s",
+                source.name,
+                conversation_tag(body["conversation_id"]),
+                type(error).__name__,
+            )
         return False
+
+    async def _post(self, source: GenericSource, data: bytes) -> bool:
+        async with self._session.get().post(
+            source.callback_url, data=data, headers=signed_headers(source.secret, data)
+        ) as response:
+            if response.status >= 500 or response.status == 429:
+                raise aiohttp.ClientResponseError(response.request_info, (), status=response.status)
+            if response.status >= 400:
+                logger.error("callback refused source=%s status=%d", source.name, response.status)
+                return False
+            return True
 
     async def close(self) -> None:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
-        if self._session is not None:
-            await self._session.close()
-
-
-SOURCES: web.AppKey[dict] = web.AppKey("generic_sources", dict)
-CALLBACKS: web.AppKey[CallbackSender] = web.AppKey("generic_callbacks", CallbackSender)
-NUMBERED: web.AppKey[NumberedOptions] = web.AppKey("numbered", NumberedOptions)
-REPLIES: web.AppKey[Replies] = web.AppKey("generic_replies", Replies)
+        await self._session.close()
 
 
 @forget_signature_on_failure
@@ -155,7 +153,7 @@ async def receive(request: web.Request) -> web.Response:
     if isinstance(body, web.Response):
         return body
 
-    router: Router = request.app[ROUTER]
+    router = request.app[ROUTER]
     numbered = request.app[NUMBERED]
     conversation_id = f"{source.name}:{body.chat_id}"
     button_id = body.payload

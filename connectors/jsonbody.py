@@ -18,3 +18,22 @@ async def json_object(request: web.Request) -> dict:
     if not isinstance(body, dict):
         raise ValueError("not an object")
     return body
+
+
+# A messenger's webhook update (Bot API, Rubika) larger than this is refused unread.
+MAX_UPDATE = 1024 * 1024
+
+
+def refusal(error: str, status: int) -> web.Response:
+    return web.json_response({"error": error}, status=status)
+
+
+async def read_update(request: web.Request) -> dict | web.Response:
+    """A messenger's webhook update, or the answer refusing it: 413 when it says it is larger
+    than ``MAX_UPDATE``, 400 when it is not a JSON object."""
+    if (request.content_length or 0) > MAX_UPDATE:
+        return refusal("too_large", 413)
+    try:
+        return await json_object(request)
+    except ValueError:
+        return refusal("malformed", 400)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
+from aiohttp import web
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -22,16 +23,19 @@ from telegram import (
 )
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import retry_if_exception_type
 
-from connectors.channel_config import read_channels
+from connectors.channel_config import channel_entries, webhook_secret
+from connectors.jsonbody import read_update, refusal
+from connectors.keys import ADAPTERS
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.ratelimit import ChatRateLimiter
-from connectors.router import Router, tag
+from connectors.retry import retrying
+from connectors.router import Router
 from connectors.signing import same_secret
 from content.replies import Replies
-from nlu.catalog import expand_env
 from nlu.identifiers import normalize_phone
+from nlu.logtag import conversation_tag
 
 logger = logging.getLogger("gateway.messenger")
 TEXT_LIMIT = 4096
@@ -53,19 +57,22 @@ class MessengerProfile:
 
 def load_profiles(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> list[MessengerProfile]:
     """The messengers of config/channels.yml that have a token."""
-    data, env = read_channels(path, env)
     profiles = []
-    for raw in data.get("messengers", []):
-        values = {k: expand_env(str(v), env) if isinstance(v, str) else v for k, v in raw.items()}
+    for values in channel_entries("messengers", path, env):
         if not values.get("token"):
             continue
         profile = MessengerProfile(
-            name=values["name"], token=values["token"], base_url=values["base_url"], base_file_url=values["base_file_url"],
-            mode=values.get("mode") or "webhook", webhook_secret=values.get("webhook_secret") or "", secret_header=bool(values.get("secret_header")),
+            name=values["name"],
+            token=values["token"],
+            base_url=values["base_url"],
+            base_file_url=values["base_file_url"],
+            mode=values.get("mode") or "webhook",
+            webhook_secret=values.get("webhook_secret") or "",
+            secret_header=bool(values.get("secret_header")),
             private_link=values.get("private_link") or "",
         )
-        if profile.mode == "webhook" and len(profile.webhook_secret) < 16:
-            raise SystemExit(f"{profile.name}: a webhook needs a secret of 16+ characters ({profile.name.upper()}_WEBHOOK_SECRET)")
+        if profile.mode == "webhook":
+            webhook_secret(profile.name, profile.webhook_secret, f"{profile.name.upper()}_WEBHOOK_SECRET")
         profiles.append(profile)
     return profiles
 
@@ -130,7 +137,7 @@ class MessengerAdapter:
     async def start(self) -> None:
         await self.application.initialize()
         await self.application.start()
-        if self.profile.mode == "polling":
+        if self.profile.mode == "polling" and self.application.updater is not None:
             await self.application.updater.start_polling()
         elif self._public_url:
             await self.application.bot.set_webhook(
@@ -140,8 +147,9 @@ class MessengerAdapter:
         logger.info("messenger %s started mode=%s", self.profile.name, self.profile.mode)
 
     async def stop(self) -> None:
-        if self.profile.mode == "polling" and self.application.updater.running:
-            await self.application.updater.stop()
+        updater = self.application.updater
+        if self.profile.mode == "polling" and updater is not None and updater.running:
+            await updater.stop()
         await self.application.stop()
         await self.application.shutdown()
 
@@ -181,10 +189,15 @@ class MessengerAdapter:
 
     def _inbound(self, update: Update, **fields) -> InboundMessage:
         chat = update.effective_chat
+        assert chat is not None  # the handlers take only updates from a chat
         group = chat.type != "private"
         return InboundMessage(
-            channel=self.profile.name, chat_id=str(chat.id), user_id=str(update.effective_user.id if update.effective_user else chat.id),
-            group=group, private_link=self._private_link() if group else None, **fields,
+            channel=self.profile.name,
+            chat_id=str(chat.id),
+            user_id=str(update.effective_user.id if update.effective_user else chat.id),
+            group=group,
+            private_link=self._private_link() if group else None,
+            **fields,
         )
 
     def _private_link(self) -> Optional[str]:
@@ -222,7 +235,7 @@ class MessengerAdapter:
         elif isinstance(message.text, str):
             text = message.text
             if text.startswith("/start"):
-                payload = deep_link_payload(text[len("/start"):])
+                payload = deep_link_payload(text[len("/start") :])
                 fields["internal_payload"] = payload or "/greet"
             else:
                 fields["text"] = text
@@ -239,12 +252,14 @@ class MessengerAdapter:
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         inbound = self.inbound(update)
-        if inbound is not None:
+        if inbound is not None and update.callback_query is not None:
             await update.callback_query.answer()
             await self._answer(inbound)
 
     async def _answer(self, inbound: InboundMessage) -> None:
-        if not await self._router.answer(inbound, lambda replies: self.send(inbound.chat_id, replies, inbound.conversation_id), TEXT_LIMIT):
+        if not await self._router.answer(
+            inbound, lambda replies: self.send(inbound.chat_id, replies, inbound.conversation_id), TEXT_LIMIT
+        ):
             raise DeliveryFailed(self.profile.name)
 
     def _markup(self, message: OutboundMessage):
@@ -252,7 +267,9 @@ class MessengerAdapter:
         rows = [[KeyboardButton(b["title"]) for b in keyboard]]
         if message.request_contact:
             share = self._replies.render("messenger_share_contact")["text"]
-            return ReplyKeyboardMarkup([[KeyboardButton(share, request_contact=True)], *rows], resize_keyboard=True, one_time_keyboard=True)
+            return ReplyKeyboardMarkup(
+                [[KeyboardButton(share, request_contact=True)], *rows], resize_keyboard=True, one_time_keyboard=True
+            )
         if message.buttons:
             return InlineKeyboardMarkup([[InlineKeyboardButton(b.title, callback_data=b.id)] for b in message.buttons])
         # «منو» and «اپراتور» stay under the text box.
@@ -264,16 +281,39 @@ class MessengerAdapter:
         for reply in replies:
             if not reply.text:
                 continue
+            chat = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
             try:
-                async for attempt in AsyncRetrying(
-                    stop=stop_after_attempt(4),
-                    wait=wait_exponential(multiplier=0.5, max=8),
-                    retry=retry_if_exception_type((NetworkError, TimedOut)),
-                    reraise=True,
-                ):
-                    with attempt:
-                        await self.application.bot.send_message(chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id, text=reply.text, reply_markup=self._markup(reply))
+                await retrying(
+                    lambda: self.application.bot.send_message(chat_id=chat, text=reply.text, reply_markup=self._markup(reply)),
+                    retry_if_exception_type((NetworkError, TimedOut)),
+                )
             except TelegramError as error:
-                logger.error("messenger %s send failed conversation=%s error=%s", self.profile.name, tag(conversation_id), type(error).__name__)
+                logger.error(
+                    "messenger %s send failed conversation=%s error=%s",
+                    self.profile.name,
+                    conversation_tag(conversation_id),
+                    type(error).__name__,
+                )
                 return False
         return True
+
+
+async def receive(request: web.Request) -> web.Response:
+    """``POST /webhooks/messenger/{name}/{secret}``: 200 once handled, 500 to make the messenger retry."""
+    adapter = request.app[ADAPTERS].get(request.match_info["name"])
+    if not isinstance(adapter, MessengerAdapter) or not adapter.authentic(
+        request.match_info["secret"], request.headers.get("X-Telegram-Bot-Api-Secret-Token")
+    ):
+        return refusal("not_found", 404)
+    update = await read_update(request)
+    if isinstance(update, web.Response):
+        return update
+    if not isinstance(update.get("update_id"), int):
+        return refusal("malformed", 400)
+    try:
+        handled = await adapter.process(update)
+    except MalformedUpdate:
+        return refusal("malformed", 400)
+    if not handled:
+        return refusal("retry", 500)
+    return web.json_response({"ok": True})

@@ -7,6 +7,8 @@ from typing import Any, Optional
 
 import aiohttp
 
+from agencies.lazy_session import LazySession
+
 
 class RasaError(Exception):
     """Rasa did not answer the turn: down, timed out, or an action failed inside it."""
@@ -18,18 +20,17 @@ class RasaClient:
         self._health = base_url.rstrip("/") + "/webhooks/hamyar/"
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._session = LazySession(headers={"X-Hamyar-Token": self._token})
 
     def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers={"X-Hamyar-Token": self._token})
-        return self._session
+        return self._session.get()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._session.close()
 
-    async def turn(self, sender: str, message_id: str, text: Optional[str], payload: Optional[str], metadata: dict[str, Any]) -> list[dict]:
+    async def turn(
+        self, sender: str, message_id: str, text: Optional[str], payload: Optional[str], metadata: dict[str, Any]
+    ) -> list[dict]:
         body = {"sender": sender, "message_id": message_id, "metadata": metadata}
         if payload:
             body["payload"] = payload

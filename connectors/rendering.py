@@ -37,8 +37,9 @@ def rasa_to_parts(messages: list[dict], limit: int) -> list[tuple[str, list[dict
     and hints go with the last part of a split message."""
     rendered: list[tuple[str, list[dict], dict]] = []
     for message in messages:
-        buttons = [b for b in message.get("buttons") or [] if b.get("title") and b.get("payload")]
-        hints = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+        buttons: list[dict] = [b for b in message.get("buttons") or [] if b.get("title") and b.get("payload")]
+        custom = message.get("custom")
+        hints: dict = custom if isinstance(custom, dict) else {}
         parts = split_text(message.get("text") or "", limit) or ([""] if buttons else [])
         if not parts and hints and rendered:
             # Rasa sends a reply's "custom" part as a message of its own, right after it.

@@ -25,9 +25,9 @@ from typing import Mapping, Optional
 
 import yaml
 
+from agencies.catalog import DEFAULT_PATH as AGENCIES_PATH
+from agencies.catalog import expand_env
 from connectors.channel_config import read_channels
-from nlu.catalog import DEFAULT_PATH as AGENCIES_PATH
-from nlu.catalog import expand_env
 
 _VARIABLE = re.compile(r"\$\{(\w+)")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?(\w+)=(.*)$")
@@ -81,7 +81,10 @@ def _configured(agencies: dict, channels: dict, env: Mapping[str, str]) -> list[
             add(agency.get("callback_secret"), f"agency {agency['id']} case updates")
     # A messenger is configured once its token is set; its webhook then needs a secret.
     for messenger in channels.get("messengers") or ():
-        if expand_env(str(messenger.get("token", "")), env) and expand_env(str(messenger.get("mode", "webhook")), env) == "webhook":
+        if (
+            expand_env(str(messenger.get("token", "")), env)
+            and expand_env(str(messenger.get("mode", "webhook")), env) == "webhook"
+        ):
             add(messenger.get("webhook_secret"), f"messenger {messenger['name']}")
     rubika = channels.get("rubika") or {}
     if expand_env(str(rubika.get("token", "")), env):
@@ -109,7 +112,9 @@ def missing_secrets(
     """Configured sources whose secret is not set: "NAME (what needs it)", names only, no values."""
     env = os.environ if env is None else env
     channels, _ = read_channels(channels_path, env)
-    missing = [f"{name} ({what})" for name, what in _configured(_agencies(agencies_path, env), channels, env) if not env.get(name)]
+    missing = [
+        f"{name} ({what})" for name, what in _configured(_agencies(agencies_path, env), channels, env) if not env.get(name)
+    ]
     # A generic bridge with a callback address but no secret: configured, yet off.
     for source in channels.get("generic") or ():
         if expand_env(str(source.get("callback_url", "")), env) and not expand_env(str(source.get("secret", "")), env):
@@ -147,7 +152,9 @@ def ensure_env_file(path: Path, env: Mapping[str, str]) -> list[str]:
     if added:
         text = path.read_text(encoding="utf-8")
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(("\n" if text and not text.endswith("\n") else "") + "".join(f"{s.name}={new_value(s)}\n" for s in added))
+            handle.write(
+                ("\n" if text and not text.endswith("\n") else "") + "".join(f"{s.name}={new_value(s)}\n" for s in added)
+            )
     return [s.name for s in added]
 
 

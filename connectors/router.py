@@ -7,7 +7,6 @@ Pure routing with its I/O behind small classes; channel adapters only translate 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import weakref
@@ -21,15 +20,11 @@ from connectors.models import InboundMessage, OutboundMessage, OutButton
 from connectors.rasa_client import RasaClient, RasaError
 from connectors.rendering import rasa_to_parts
 from content.replies import Replies
+from nlu.logtag import conversation_tag
 from nlu.persian import persian_digits
 
 logger = logging.getLogger("gateway")
 MAX_TEXT = 4096
-
-
-def tag(conversation_id: str) -> str:
-    """Follows a conversation in logs without naming it."""
-    return hashlib.sha256(conversation_id.encode()).hexdigest()[:10]
 
 
 class Router:
@@ -60,7 +55,7 @@ class Router:
         conversation = message.conversation_id
         claim = await self.dedup.claim(conversation, message.message_id)
         if claim is not Claim.NEW:
-            logger.info("duplicate dropped conversation=%s state=%s", tag(conversation), claim.value)
+            logger.info("duplicate dropped conversation=%s state=%s", conversation_tag(conversation), claim.value)
             return None
         # One turn in flight per conversation, in arrival order (asyncio locks are fair).
         async with self._lock(conversation):
@@ -69,7 +64,7 @@ class Router:
                     await on_accepted()
                 replies = await self._turn(message, text_limit)
             except RasaError as error:
-                logger.error("turn failed conversation=%s error=%s", tag(conversation), error)
+                logger.error("turn failed conversation=%s error=%s", conversation_tag(conversation), error)
                 # Not marked done: the messenger's retry, or the citizen resending, goes through.
                 await self.dedup.release(conversation, message.message_id)
                 return await self._gateway_reply(conversation, "gateway_error")
@@ -93,7 +88,9 @@ class Router:
         """One more reply of ``message`` reached the citizen."""
         await self.dedup.delivered(message.conversation_id, message.message_id)
 
-    async def answer(self, message: InboundMessage, send: Callable[[list[OutboundMessage]], Awaitable[bool]], text_limit: int) -> bool:
+    async def answer(
+        self, message: InboundMessage, send: Callable[[list[OutboundMessage]], Awaitable[bool]], text_limit: int
+    ) -> bool:
         """For a channel that sends after answering: route, then ``send`` the replies one at a
         time, counting each that arrives, so a retry of the message sends only those after the
         last that did (none twice, none lost). False when one could not be sent, or when another
@@ -101,7 +98,7 @@ class Router:
         conversation, message_id = message.conversation_id, message.message_id
         replies = await self.handle(message, text_limit=text_limit)
         if not await self.dedup.start_sending(conversation, message_id):
-            logger.info("already sending conversation=%s", tag(conversation))
+            logger.info("already sending conversation=%s", conversation_tag(conversation))
             return False
         try:
             # Read once sending is ours: an attempt that sent before us has counted its replies.
@@ -134,7 +131,7 @@ class Router:
             if not text or not text.strip():
                 return await self._gateway_reply(conversation, "gateway_empty")
             if len(text) > MAX_TEXT:
-                logger.info("message too long conversation=%s length=%d", tag(conversation), len(text))
+                logger.info("message too long conversation=%s length=%d", conversation_tag(conversation), len(text))
                 return await self._gateway_reply(conversation, "gateway_too_long", limit=persian_digits(MAX_TEXT))
         # The person inside the conversation: what they prove is theirs alone (actions/trust.py).
         metadata: dict = {"channel": message.channel, "user_id": message.user_id}
@@ -162,5 +159,5 @@ class Router:
         return out
 
     async def _gateway_reply(self, conversation: str, key: str, **values: str) -> list[OutboundMessage]:
-        reply = self._replies.render(key, **values)
+        reply = self._replies.render(key, (), **values)
         return await self.render(conversation, [(reply["text"], reply["buttons"], reply["custom"])])

@@ -6,21 +6,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import aiohttp
+from aiohttp import web
 from aiolimiter import AsyncLimiter
-from tenacity import AsyncRetrying, retry_if_exception, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import retry_if_exception, retry_if_exception_type
 
-from connectors.channel_config import read_channels
+from agencies.lazy_session import LazySession
+from connectors.channel_config import channel_entries, webhook_secret
+from connectors.jsonbody import read_update, refusal
+from connectors.keys import ADAPTERS
 from connectors.models import InboundMessage, OutboundMessage
-from connectors.router import Router, tag
+from connectors.ratelimit import ChatLimiters
+from connectors.retry import retrying
+from connectors.router import Router
 from connectors.signing import same_secret
 from content.replies import Replies
-from nlu.catalog import expand_env
+from nlu.logtag import conversation_tag
 
 logger = logging.getLogger("gateway.rubika")
 TEXT_LIMIT = 4000
@@ -35,15 +40,13 @@ class RubikaProfile:
 
 
 def load_profile(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> Optional[RubikaProfile]:
-    data, env = read_channels(path, env)
-    raw = data.get("rubika") or {}
-    token = expand_env(str(raw.get("token", "")), env)
+    entries = channel_entries("rubika", path, env)
+    values = entries[0] if entries else {}
+    token = str(values.get("token", ""))
     if not token:
         return None
-    secret = expand_env(str(raw.get("webhook_secret", "")), env)
-    if len(secret) < 16:
-        raise SystemExit("rubika: a webhook needs a secret of 16+ characters (RUBIKA_WEBHOOK_SECRET)")
-    return RubikaProfile(token=token, base_url=expand_env(str(raw["base_url"]), env).rstrip("/"), webhook_secret=secret)
+    secret = webhook_secret("rubika", str(values.get("webhook_secret", "")), "RUBIKA_WEBHOOK_SECRET")
+    return RubikaProfile(token=token, base_url=str(values["base_url"]).rstrip("/"), webhook_secret=secret)
 
 
 class RubikaError(Exception):
@@ -115,15 +118,22 @@ def inbound(body: object) -> Optional[InboundMessage]:
 
 
 class RubikaAdapter:
-    def __init__(self, profile: RubikaProfile, router: Router, replies: Replies, public_url: str = "", per_chat: float = 1, per_bot: float = 30) -> None:
+    def __init__(
+        self,
+        profile: RubikaProfile,
+        router: Router,
+        replies: Replies,
+        public_url: str = "",
+        per_chat: float = 1,
+        per_bot: float = 30,
+    ) -> None:
         self.profile = profile
         self._router = router
         self._replies = replies
         self._public_url = public_url.rstrip("/")
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._session = LazySession(timeout=aiohttp.ClientTimeout(total=10))
         self._bot_limit = AsyncLimiter(per_bot, 1)
-        self._per_chat = per_chat
-        self._chats: "OrderedDict[str, AsyncLimiter]" = OrderedDict()
+        self._chat_limiter = ChatLimiters(per_chat)
 
     @property
     def webhook_path(self) -> str:
@@ -133,9 +143,7 @@ class RubikaAdapter:
         return same_secret(secret, self.profile.webhook_secret)
 
     async def call(self, method: str, payload: dict[str, Any]) -> dict:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        async with self._session.post(f"{self.profile.base_url}/{self.profile.token}/{method}", json=payload) as response:
+        async with self._session.get().post(f"{self.profile.base_url}/{self.profile.token}/{method}", json=payload) as response:
             if response.status >= 500 or response.status == 429:
                 raise RubikaError(f"http {response.status}", transient=True)
             body = await response.json(content_type=None)
@@ -152,15 +160,16 @@ class RubikaAdapter:
         logger.info("rubika started")
 
     async def stop(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._session.close()
 
     async def process(self, body: dict) -> bool:
         """Handle one update in full; False when sending failed and Rubika should retry."""
         message = inbound(body)
         if message is None:
             return True
-        return await self._router.answer(message, lambda replies: self.send(message.chat_id, replies, message.conversation_id), TEXT_LIMIT)
+        return await self._router.answer(
+            message, lambda replies: self.send(message.chat_id, replies, message.conversation_id), TEXT_LIMIT
+        )
 
     def _keypads(self, message: OutboundMessage) -> dict:
         if message.buttons:
@@ -170,13 +179,6 @@ class RubikaAdapter:
         row = {"buttons": [{"id": f"kb{i}", "type": "Simple", "button_text": b["title"]} for i, b in enumerate(keyboard)]}
         return {"chat_keypad_type": "New", "chat_keypad": {"rows": [row], "resize_keyboard": True, "on_time_keyboard": False}}
 
-    def _chat_limiter(self, chat_id: str) -> AsyncLimiter:
-        limiter = self._chats.pop(chat_id, None) or AsyncLimiter(self._per_chat, 1)
-        self._chats[chat_id] = limiter
-        while len(self._chats) > 10000:
-            self._chats.popitem(last=False)
-        return limiter
-
     async def send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool:
         """In order, within limits, retried; False when a message could not be sent."""
         for reply in replies:
@@ -184,17 +186,28 @@ class RubikaAdapter:
                 continue
             payload = {"chat_id": chat_id, "text": reply.text, **self._keypads(reply)}
             try:
-                async for attempt in AsyncRetrying(
-                    stop=stop_after_attempt(4),
-                    wait=wait_exponential(multiplier=0.5, max=8),
-                    retry=retry_if_exception_type((aiohttp.ClientError, asyncio.TimeoutError)) | _transient,
-                    reraise=True,
-                ):
-                    with attempt:
-                        async with self._chat_limiter(chat_id), self._bot_limit:
-                            await self.call("sendMessage", payload)
+                await retrying(
+                    lambda: self._send_one(chat_id, payload),
+                    retry_if_exception_type((aiohttp.ClientError, asyncio.TimeoutError)) | _transient,
+                )
             except (aiohttp.ClientError, asyncio.TimeoutError, RubikaError) as error:
-                logger.error("rubika send failed conversation=%s error=%s", tag(conversation_id), error)
+                logger.error("rubika send failed conversation=%s error=%s", conversation_tag(conversation_id), error)
                 return False
         return True
 
+    async def _send_one(self, chat_id: str, payload: dict) -> None:
+        async with self._chat_limiter(chat_id), self._bot_limit:
+            await self.call("sendMessage", payload)
+
+
+async def receive(request: web.Request) -> web.Response:
+    """``POST /webhooks/rubika/{secret}/{update|inline}``: 200 once handled, 500 to make Rubika retry."""
+    adapter = request.app[ADAPTERS].get(CHANNEL)
+    if not isinstance(adapter, RubikaAdapter) or not adapter.authentic(request.match_info["secret"]):
+        return refusal("not_found", 404)
+    body = await read_update(request)
+    if isinstance(body, web.Response):
+        return body
+    if not await adapter.process(body):
+        return refusal("retry", 500)
+    return web.json_response({"status": "OK"})

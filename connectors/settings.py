@@ -1,4 +1,4 @@
-"""Gateway settings, from the environment (documented in the README)."""
+"""Gateway settings, from the environment (documented in docs/configuration.md)."""
 
 from __future__ import annotations
 

@@ -18,6 +18,8 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from connectors.keys import REPLAYS
+
 MAX_AGE_SECONDS = 300
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 logger = logging.getLogger("gateway.signing")
@@ -37,7 +39,11 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 def signed_headers(secret: str, body: bytes, now: Optional[float] = None) -> dict[str, str]:
     timestamp = str(int(now if now is not None else time.time()))
-    return {"X-Hamyar-Timestamp": timestamp, "X-Hamyar-Signature": sign(secret, timestamp, body), "Content-Type": "application/json"}
+    return {
+        "X-Hamyar-Timestamp": timestamp,
+        "X-Hamyar-Signature": sign(secret, timestamp, body),
+        "Content-Type": "application/json",
+    }
 
 
 def verify(secret: str, timestamp: str, signature: str, body: bytes, now: Optional[float] = None) -> Optional[str]:
@@ -77,8 +83,6 @@ class ReplayGuard:
         await self._redis.delete(self._key(scope, signature))
 
 
-# The gateway's guard; read_signed refuses replays when the app has one.
-REPLAYS: web.AppKey[ReplayGuard] = web.AppKey("replay_guard", ReplayGuard)
 # Which signature this request used, so that a failed handling can forget it.
 _USED: web.RequestKey[tuple] = web.RequestKey("hamyar_signature_used", tuple)
 

@@ -72,8 +72,15 @@ class StreamHub:
         self.per_session = per_session
         self._block_ms = max(1, int(block_seconds * 1000))
         # One connection that only ever blocks in XREAD, and a small pool for short reads.
-        self._reader = aioredis.Redis.from_url(redis_url, decode_responses=True, single_connection_client=True,
-                                               client_name="hamyar-web-events")
+        # redis-py gives up on a socket after 5 s by default: a read that blocks that long must
+        # be allowed longer, or every quiet period ends in a "redis unavailable".
+        self._reader = aioredis.Redis.from_url(
+            redis_url,
+            decode_responses=True,
+            single_connection_client=True,
+            client_name="hamyar-web-events",
+            socket_timeout=block_seconds + 10,
+        )
         pool = aioredis.BlockingConnectionPool.from_url(redis_url, decode_responses=True, max_connections=READ_POOL, timeout=30)
         self._pool = aioredis.Redis.from_pool(pool)
         self.outbox = Outbox(self._pool)
@@ -191,7 +198,7 @@ class StreamHub:
                 if key == self._wake_key:
                     self._wake_id = items[-1][0]
                     continue
-                watched = self._watched.get(key[len(PREFIX):])
+                watched = self._watched.get(key[len(PREFIX) :])
                 if watched is None:
                     continue  # every page of it closed while the read was under way
                 watched.cursor = items[-1][0]

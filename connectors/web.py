@@ -24,15 +24,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from connectors.jsonbody import json_object
+from connectors.keys import KEEPALIVE, OUTBOX, REPLIES, ROUTER, WEB_CONFIG
 from connectors.models import InboundMessage, OutboundMessage
-from connectors.outbox import Outbox
-from connectors.router import Router, tag
 from connectors.settings import GatewaySettings
 from connectors.streamhub import StreamHub, Subscription
 from connectors.throttle import Limit, Throttle
 from connectors.websession import WebSessions, chat_id_of
 from content.replies import Replies
 from nlu.identifiers import mask_numbers
+from nlu.logtag import conversation_tag
 
 __all__ = ["chat_id_of", "setup"]
 
@@ -41,12 +41,11 @@ STATIC = Path(__file__).resolve().parent / "static"
 COOKIE = "hamyar_chat"
 CHANNEL = "web"
 _STREAM_ID = re.compile(r"[0-9]{1,19}(?:-[0-9]{1,19})?")
-ROUTER: web.AppKey[Router] = web.AppKey("router", Router)
-OUTBOX: web.AppKey[Outbox] = web.AppKey("outbox", Outbox)
-KEEPALIVE: web.AppKey[float] = web.AppKey("keepalive", float)
 # The page loads only its own script and style, talks only to its own origin, and is never framed.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 @dataclass(frozen=True)
@@ -62,19 +61,21 @@ class WebConfig:
     secure: bool
 
 
-CONFIG: web.AppKey[WebConfig] = web.AppKey("web_config", WebConfig)
-
-
 def setup(app: web.Application, settings: GatewaySettings, redis: aioredis.Redis) -> None:
-    """The web chat's routes, its stream reader's life, and the security headers of every response."""
-    hub = StreamHub(settings.redis_url, settings.web_max_streams, settings.web_streams_per_session,
-                    block_seconds=min(5.0, settings.sse_keepalive_seconds))
+    """The web chat's routes, its stream reader's life, and the security headers of every response
+    (after the app has its ``REPLIES``)."""
+    hub = StreamHub(
+        settings.redis_url,
+        settings.web_max_streams,
+        settings.web_streams_per_session,
+        block_seconds=min(5.0, settings.sse_keepalive_seconds),
+    )
     app[KEEPALIVE] = settings.sse_keepalive_seconds
-    app[CONFIG] = WebConfig(
+    app[WEB_CONFIG] = WebConfig(
         sessions=WebSessions(settings.web_session_secret, settings.web_session_days * 24 * 3600),
         throttle=Throttle(redis),
         hub=hub,
-        replies=Replies(),
+        replies=app[REPLIES],
         per_session=Limit("web-session", settings.web_messages_per_minute, 60),
         per_address=Limit("web-address", settings.web_address_messages_per_minute, 60),
         new_sessions=Limit("web-new-session", settings.web_new_sessions_per_minute, 60),
@@ -106,7 +107,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for older browsers
-    config = request.app.get(CONFIG)
+    config = request.app.get(WEB_CONFIG)
     if config is not None and config.secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
@@ -128,7 +129,7 @@ def client_address(request: web.Request, header: str) -> str:
 
 
 def _session(request: web.Request) -> Optional[str]:
-    return request.app[CONFIG].sessions.chat_id(request.cookies.get(COOKIE))
+    return request.app[WEB_CONFIG].sessions.chat_id(request.cookies.get(COOKIE))
 
 
 def _same_origin(request: web.Request) -> bool:
@@ -138,12 +139,15 @@ def _same_origin(request: web.Request) -> bool:
 
 def _refused(config: WebConfig, key: str, status: int, wait: int) -> web.Response:
     """A kind answer for an API caller; the page shows its own words for these statuses."""
-    return web.json_response({"error": key, "text": config.replies.render(key)["text"], "retry_after": wait},
-                             status=status, headers={"Retry-After": str(wait)})
+    return web.json_response(
+        {"error": key, "text": config.replies.render(key)["text"], "retry_after": wait},
+        status=status,
+        headers={"Retry-After": str(wait)},
+    )
 
 
 async def page(request: web.Request) -> web.StreamResponse:
-    config = request.app[CONFIG]
+    config = request.app[WEB_CONFIG]
     headers = {"Cache-Control": "no-store"}
     if _session(request) is not None:
         return web.FileResponse(STATIC / "chat.html", headers=headers)
@@ -153,24 +157,33 @@ async def page(request: web.Request) -> web.StreamResponse:
     if wait is not None:
         logger.info("web session refused: too many new sessions from one address")
         text = html.escape(config.replies.render("web_try_later")["text"])
-        body = (f'<!doctype html><html lang="fa" dir="rtl"><head><meta charset="utf-8"><title>همیار</title>'
-                f'<link rel="stylesheet" href="/static/chat.css"></head><body><p id="status">{text}</p></body></html>')
+        body = (
+            f'<!doctype html><html lang="fa" dir="rtl"><head><meta charset="utf-8"><title>همیار</title>'
+            f'<link rel="stylesheet" href="/static/chat.css"></head><body><p id="status">{text}</p></body></html>'
+        )
         return web.Response(status=429, text=body, content_type="text/html", headers={**headers, "Retry-After": str(wait)})
     cookie, _ = config.sessions.issue()
     response = web.FileResponse(STATIC / "chat.html", headers=headers)
-    response.set_cookie(COOKIE, cookie, httponly=True, samesite="Strict", secure=config.secure, path="/",
-                        max_age=int(config.sessions.max_age_seconds))
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        httponly=True,
+        samesite="Strict",
+        secure=config.secure,
+        path="/",
+        max_age=int(config.sessions.max_age_seconds),
+    )
     return response
 
 
 async def _too_fast(request: web.Request, chat_id: str) -> Optional[int]:
     """Seconds to wait when the session or its address sends too fast, else None."""
-    config = request.app[CONFIG]
+    config = request.app[WEB_CONFIG]
     wait = await config.throttle.hit(config.per_session, chat_id)
     address = config.sessions.address_key(client_address(request, config.address_header))
     wait = wait or await config.throttle.hit(config.per_address, address)
     if wait is not None:
-        logger.info("web message refused: too fast conversation=%s", tag(f"{CHANNEL}:{chat_id}"))
+        logger.info("web message refused: too fast conversation=%s", conversation_tag(f"{CHANNEL}:{chat_id}"))
     return wait
 
 
@@ -182,7 +195,7 @@ async def post_message(request: web.Request) -> web.Response:
         return web.json_response({"error": "cross_origin"}, status=403)
     wait = await _too_fast(request, chat_id)
     if wait is not None:
-        return _refused(request.app[CONFIG], "web_slow_down", 429, wait)
+        return _refused(request.app[WEB_CONFIG], "web_slow_down", 429, wait)
     try:
         body = await json_object(request)
         start = body.get("start") is True
@@ -212,8 +225,12 @@ async def post_message(request: web.Request) -> web.Response:
             button = await router.buttons.resolve(message.conversation_id, message.button_id)
             shown = button["title"] if button else None
         if shown and shown.strip():
-            await outbox.put(message.conversation_id, OutboundMessage(text=mask_numbers(shown[:2000])), sender="user",
-                             message_id=message.message_id)
+            await outbox.put(
+                message.conversation_id,
+                OutboundMessage(text=mask_numbers(shown[:2000])),
+                sender="user",
+                message_id=message.message_id,
+            )
 
     replies = await router.handle(message, text_limit=2000, on_accepted=echo)
     if replies is None:
@@ -238,7 +255,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     chat_id = _session(request)
     if chat_id is None:
         return web.json_response({"error": "no_session"}, status=401)
-    config = request.app[CONFIG]
+    config = request.app[WEB_CONFIG]
     conversation = f"{CHANNEL}:{chat_id}"
     after = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
     # A Redis stream id: ASCII digits only (``isdigit`` takes «²»), few enough for 64 bits.
@@ -251,7 +268,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": "unavailable"}, status=503, headers={"Retry-After": "5"})
     if not isinstance(subscription, Subscription):
         # Too many pages of one session (429), or of this whole process (503).
-        logger.info("event stream refused: %s limit conversation=%s", subscription, tag(conversation))
+        logger.info("event stream refused: %s limit conversation=%s", subscription, conversation_tag(conversation))
         return _refused(config, "web_try_later", 429 if subscription == "session" else 503, 30)
     try:
         return await _stream(request, subscription, after)
@@ -260,9 +277,11 @@ async def events(request: web.Request) -> web.StreamResponse:
 
 
 async def _stream(request: web.Request, subscription: Subscription, after: str) -> web.StreamResponse:
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
     await response.prepare(request)
-    outbox = request.app[CONFIG].hub.outbox
+    outbox = request.app[WEB_CONFIG].hub.outbox
     keepalive = request.app[KEEPALIVE]
     try:
         await response.write(b": connected\n\n")

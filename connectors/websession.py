@@ -20,7 +20,7 @@ SALT = "hamyar.web.session"
 MIN_SECRET = 32
 
 
-def chat_id_of(cookie: str, secret: str, max_age: Optional[float] = None) -> Optional[str]:
+def chat_id_of(cookie: str, secret: str, max_age: Optional[int] = None) -> Optional[str]:
     """The conversation (chat id) of a signed session cookie, or None when it is not one of ours."""
     if not cookie or len(cookie) > 256:
         return None
@@ -51,7 +51,7 @@ class WebSessions:
         return cookie, hashlib.sha256(session_id.encode()).hexdigest()[:32]
 
     def chat_id(self, cookie: Optional[str]) -> Optional[str]:
-        return chat_id_of(cookie or "", self._secret, self.max_age_seconds)
+        return chat_id_of(cookie or "", self._secret, int(self.max_age_seconds))
 
     def address_key(self, address: str) -> str:
         """A client address as a rate-limit key that cannot be read back (IPv4 is easy to guess

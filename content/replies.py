@@ -18,7 +18,7 @@ COMMON = "common"
 
 class Replies:
     def __init__(self, path: Optional[Path] = None) -> None:
-        self.path = Path(path or os.environ.get("HAMYAR_REPLIES", DEFAULT_PATH))
+        self.path = Path(path or os.environ.get("HAMYAR_REPLIES") or DEFAULT_PATH)
         self._stamp: Optional[float] = None
         self._entries: dict[str, dict] = {}
 

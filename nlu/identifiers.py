@@ -33,7 +33,7 @@ def normalize_phone(digits: str) -> Optional[str]:
     digits = digits.lstrip("+")
     for prefix in ("0098", "98"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 10:
-            digits = "0" + digits[len(prefix):]
+            digits = "0" + digits[len(prefix) :]
     if len(digits) == 10 and digits.startswith("9"):
         digits = "0" + digits
     # ASCII digits only (``\d`` takes any script): text is normalised first, contacts arrive in ASCII.
@@ -75,7 +75,7 @@ def find_numbers(text: str) -> list[NumberSpan]:
 def split_groups(span: NumberSpan, text: str) -> list[NumberSpan]:
     """The single groups of a spaced number, for when the whole is not one identifier."""
     parts = []
-    for match in re.finditer(r"\+?\d+", text[span.start:span.end]):
+    for match in re.finditer(r"\+?\d+", text[span.start : span.end]):
         parts.append(NumberSpan(match.group(0).lstrip("+"), span.start + match.start(), span.start + match.end()))
     return parts
 

@@ -205,7 +205,11 @@ def _closest(word: str, alphabet: str, wanted: Callable[[str], bool]) -> list[st
     two («سلللام» -> «سللام»), so a double the word lacks is undone first, free of charge."""
     singles = _undoubled(word)
     for bases in ([], [word], singles):
-        candidates = [c for base in bases for c in one_edit_away(base, alphabet) if wanted(c)] if bases else [c for c in singles if wanted(c)]
+        candidates = (
+            [c for base in bases for c in one_edit_away(base, alphabet) if wanted(c)]
+            if bases
+            else [c for c in singles if wanted(c)]
+        )
         if candidates:
             return candidates
     return []
@@ -219,8 +223,8 @@ class Speller:
     real word («مرحله قلبی», stage of the heart) from that word used for itself («مرحله قبلی»).
     ``min_length``: shorter unknown words are left alone (too many neighbours).
     ``max_length``: longer ones too: the word list's longest word has 50 letters, and the search
-    for neighbours grows with the square of a word's length (one word of 4,096 letters, the
-    longest message the gateway passes on, took minutes).
+    for neighbours grows with the square of a word's length, so one very long word (the gateway
+    passes on up to 4,096 characters) would hold a parse for minutes (bench/REPORT.md).
     ``min_skeleton``: Latin words with fewer consonants are left alone («na» could be many words).
     ``log_prob``: how common a Persian word is in general text (natural log), and ``rare_margin``:
     how much more common a known word must be than a real word a common slip away for the real
@@ -319,7 +323,12 @@ class Speller:
         else:
             real = next((s for s in sorted(_undoubled(word)) if s.replace(ZWNJ, "") in self.protected), None)
             if real is None:
-                return self._nearest(word, PERSIAN_LETTERS, before, after) or self._with_ending(word, before, after) or self._nearest_real(word) or word
+                return (
+                    self._nearest(word, PERSIAN_LETTERS, before, after)
+                    or self._with_ending(word, before, after)
+                    or self._nearest_real(word)
+                    or word
+                )
         known = [c for c in one_edit_away(real) if c in self.counts]
         in_context = [c for c in known if self._in_context(c, before, after)]
         if in_context:
@@ -334,7 +343,9 @@ class Speller:
             return None
         slips = [c for c in known if is_common_slip(real, c)]
         best = max(slips, key=lambda c: (self.log_prob(c), c), default=None)  # type: ignore[misc]
-        return best if best is not None and self.log_prob(best) - self.log_prob(real.replace(ZWNJ, "")) >= self.rare_margin else None
+        return (
+            best if best is not None and self.log_prob(best) - self.log_prob(real.replace(ZWNJ, "")) >= self.rare_margin else None
+        )
 
     def _nearest_real(self, word: str) -> str | None:
         """The real word one edit from ``word`` (a double undone first, ``_closest``): the
@@ -393,7 +404,9 @@ class Speller:
         if not candidates and len(skeleton) >= 3:
             # A consonant left out: «kanel» reads k-n-l, «کنسل» k-n-s-l. Only a near spelling
             # counts, and three consonants at least: «sam» is not «سلام».
-            candidates = [c for c in self._by_shorter_skeleton.get(skeleton, []) if edit_distance(spelt, c.replace(ZWNJ, "")) <= 2]
+            candidates = [
+                c for c in self._by_shorter_skeleton.get(skeleton, []) if edit_distance(spelt, c.replace(ZWNJ, "")) <= 2
+            ]
         if not candidates:
             return None
         return min(candidates, key=lambda c: (edit_distance(spelt, c.replace(ZWNJ, "")), -self.counts[c], c))

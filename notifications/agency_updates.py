@@ -15,19 +15,14 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 
-from connectors.delivery import Deliverer
+from agencies.subscriptions import SubscriptionStore
+from connectors.keys import CATALOG, NOTICES, SUBSCRIPTIONS
 from connectors.signing import forget_signature_on_failure, read_signed
-from nlu.catalog import CatalogFile
 from nlu.persian import persian_digits
 from notifications.queue import NoticeQueue, notice
-from notifications.store import SubscriptionStore
 
 logger = logging.getLogger("notifications")
 MAX_BODY = 16 * 1024
-DELIVERER: web.AppKey[Deliverer] = web.AppKey("deliverer", Deliverer)
-SUBSCRIPTIONS: web.AppKey[SubscriptionStore] = web.AppKey("subscriptions", SubscriptionStore)
-CATALOG: web.AppKey[CatalogFile] = web.AppKey("catalog", CatalogFile)
-NOTICES: web.AppKey[NoticeQueue] = web.AppKey("notices", NoticeQueue)
 
 
 class CaseChange(BaseModel):
@@ -42,16 +37,22 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
-async def queue_case_change(queue: NoticeQueue, store: SubscriptionStore, agency_id: str, tracking_code: str,
-                            status_text: str, updated_at: str = "") -> int:
+async def queue_case_change(
+    queue: NoticeQueue, store: SubscriptionStore, agency_id: str, tracking_code: str, status_text: str, updated_at: str = ""
+) -> int:
     """Queues the change for everyone following the case; how many notices were queued. The
     same change reported again (an agency's retry, a poll round repeated) has the same dedup ids,
     so nobody hears it twice."""
     change = _digest(agency_id, tracking_code, status_text, updated_at)
     values = {"code": persian_digits(tracking_code), "status": status_text}
     entries = [
-        notice(conversation, "case_changed", values, dedup=_digest(conversation, agency_id, tracking_code, change),
-               case=f"{agency_id}:{tracking_code}")
+        notice(
+            conversation,
+            "case_changed",
+            values,
+            dedup=_digest(conversation, agency_id, tracking_code, change),
+            case=f"{agency_id}:{tracking_code}",
+        )
         for conversation in sorted(await store.case_subscribers(agency_id, tracking_code))
     ]
     return await queue.add(entries)
@@ -68,8 +69,14 @@ async def case_updates(request: web.Request) -> web.Response:
     if not agency.tracking_code.fullmatch(change.tracking_code):
         return web.json_response({"error": "not_this_agency"}, status=422)
     try:
-        queued = await queue_case_change(request.app[NOTICES], request.app[SUBSCRIPTIONS], agency.id, change.tracking_code,
-                                         change.status_text, change.updated_at or "")
+        queued = await queue_case_change(
+            request.app[NOTICES],
+            request.app[SUBSCRIPTIONS],
+            agency.id,
+            change.tracking_code,
+            change.status_text,
+            change.updated_at or "",
+        )
     except RedisError as error:
         logger.error("case change not queued agency=%s error=%s", agency.id, type(error).__name__)
         return web.json_response({"error": "not_queued"}, status=503)

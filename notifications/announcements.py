@@ -33,17 +33,13 @@ from pydantic import BaseModel, Field, ValidationError
 from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
-from connectors.channel_config import read_channels
-from connectors.delivery import ADAPTERS
+from connectors.channel_config import channel_entries
+from connectors.keys import ADAPTERS, ADMIN_TOKEN, ANNOUNCEMENT_CHANNELS, DELIVERER, JOBS, NOTICES, SUBSCRIPTIONS
 from connectors.models import OutboundMessage
 from connectors.signing import same_secret
-from nlu.catalog import expand_env
-from notifications.agency_updates import DELIVERER, NOTICES, SUBSCRIPTIONS
 from notifications.queue import STREAM, Fields, Kind, NoticeQueue
 
 logger = logging.getLogger("notifications")
-ADMIN_TOKEN: web.AppKey[str] = web.AppKey("admin_token", str)
-CHANNELS: web.AppKey[list] = web.AppKey("announcement_channels", list)
 # A job and its idempotency key are kept a week: operators look at reports for days, not months.
 JOB_TTL = 7 * 24 * 3600
 MAX_KEY = 200
@@ -58,12 +54,15 @@ class AnnouncementChannel:
 
 
 def load_channels(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> list[AnnouncementChannel]:
-    data, env = read_channels(path, env)
     channels = []
-    for raw in data.get("announcement_channels", []):
-        values = {k: expand_env(str(v), env) for k, v in raw.items()}
+    for entry in channel_entries("announcement_channels", path, env):
+        values = {k: str(v) for k, v in entry.items()}
         if values.get("chat_id") and (values["via"] != "eitaa" or values.get("token")):
-            channels.append(AnnouncementChannel(values["via"], values["chat_id"], values.get("token", ""), values.get("base_url", "").rstrip("/")))
+            channels.append(
+                AnnouncementChannel(
+                    values["via"], values["chat_id"], values.get("token", ""), values.get("base_url", "").rstrip("/")
+                )
+            )
     return channels
 
 
@@ -81,7 +80,9 @@ async def send_to_eitaa(channel: AnnouncementChannel, text: str) -> bool:
     """Eitaa's send-only API: ``{base}/{token}/sendMessage`` with chat_id and text."""
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            async with session.post(f"{channel.base_url}/{channel.token}/sendMessage", data={"chat_id": channel.chat_id, "text": text}) as response:
+            async with session.post(
+                f"{channel.base_url}/{channel.token}/sendMessage", data={"chat_id": channel.chat_id, "text": text}
+            ) as response:
                 body = await response.json(content_type=None)
                 return response.status == 200 and isinstance(body, dict) and bool(body.get("ok"))
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
@@ -120,10 +121,19 @@ class AnnouncementJobs:
         """The job's report, and whether it was created now (False: the key's earlier job)."""
         fingerprint = _digest(announcement.model_dump_json())
         job_id = uuid.uuid4().hex
-        fields = {"text": announcement.text, "subscribers": int(announcement.subscribers), "channels": int(announcement.channels),
-                  "status": "queued", "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(), "sent": 0, "failed": 0}
+        fields = {
+            "text": announcement.text,
+            "subscribers": int(announcement.subscribers),
+            "channels": int(announcement.channels),
+            "status": "queued",
+            "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "sent": 0,
+            "failed": 0,
+        }
         args = [job_id, fingerprint, JOB_TTL, *(str(v) for pair in fields.items() for v in pair)]
-        existing = await self._create(keys=[f"hamyar:announcement:key:{_digest(idempotency_key)}", _job_key(job_id), STREAM], args=args)
+        existing = await self._create(
+            keys=[f"hamyar:announcement:key:{_digest(idempotency_key)}", _job_key(job_id), STREAM], args=args
+        )
         if existing is None:
             logger.info("announcement queued job=%s", job_id)
             return await self.report(job_id) or {}, True
@@ -138,16 +148,29 @@ class AnnouncementJobs:
             return None
         sent, failed = int(job.get("sent", 0)), int(job.get("failed", 0))
         total = int(job["total"]) if "total" in job else None
-        channels = [{"via": name.split(":", 2)[1], "chat_id": name.split(":", 2)[2], "state": state}
-                    for name, state in sorted(job.items()) if name.startswith("channel:")]
+        channels = [
+            {"via": name.split(":", 2)[1], "chat_id": name.split(":", 2)[2], "state": state}
+            for name, state in sorted(job.items())
+            if name.startswith("channel:")
+        ]
         status = job.get("status", "queued")
-        if status == "sending" and total is not None and sent + failed >= total and all(c["state"] != "pending" for c in channels):
+        if (
+            status == "sending"
+            and total is not None
+            and sent + failed >= total
+            and all(c["state"] != "pending" for c in channels)
+        ):
             status = "done"
         return {
             "id": job_id,
             "status": status,
             "created_at": job.get("created_at"),
-            "subscribers": {"total": total, "sent": sent, "failed": failed, "pending": None if total is None else total - sent - failed},
+            "subscribers": {
+                "total": total,
+                "sent": sent,
+                "failed": failed,
+                "pending": None if total is None else total - sent - failed,
+            },
             "channels": channels,
         }
 
@@ -163,11 +186,25 @@ class AnnouncementJobs:
         conversations = subscribers if job.get("subscribers") == "1" else []
         channels = everywhere if job.get("channels") == "1" else []
         entries = [{"kind": "announcement", "job": job_id, "conversation": c, "dedup": _digest(job_id, c)} for c in conversations]
-        entries += [{"kind": "channel", "job": job_id, "via": c.via, "chat_id": c.chat_id,
-                     "dedup": _digest(job_id, "channel", c.via, c.chat_id)} for c in channels]
+        entries += [
+            {
+                "kind": "channel",
+                "job": job_id,
+                "via": c.via,
+                "chat_id": c.chat_id,
+                "dedup": _digest(job_id, "channel", c.via, c.chat_id),
+            }
+            for c in channels
+        ]
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(_job_key(job_id), mapping={"total": len(conversations), "status": "sending",
-                                                 **{f"channel:{c.via}:{c.chat_id}": "pending" for c in channels}})
+            pipe.hset(
+                _job_key(job_id),
+                mapping={
+                    "total": len(conversations),
+                    "status": "sending",
+                    **{f"channel:{c.via}:{c.chat_id}": "pending" for c in channels},
+                },
+            )
             await queue.add(entries, pipe)
             await pipe.execute()
         logger.info("announcement started job=%s subscribers=%d channels=%d", job_id, len(conversations), len(channels))
@@ -185,9 +222,6 @@ class AnnouncementJobs:
         pipe.expire(_job_key(fields["job"]), JOB_TTL, nx=True)
 
 
-JOBS: web.AppKey[AnnouncementJobs] = web.AppKey("announcement_jobs", AnnouncementJobs)
-
-
 def kinds(app: web.Application, per_second: float = 20) -> dict[str, Kind]:
     """How the notice queue sends an announcement: "announce" turns a job into one entry per
     recipient, "announcement" tells one subscriber, "channel" posts to one public channel."""
@@ -195,7 +229,7 @@ def kinds(app: web.Application, per_second: float = 20) -> dict[str, Kind]:
     limiter = AsyncLimiter(per_second, 1)
 
     async def start(fields: Fields) -> bool:
-        await jobs.start(fields["job"], sorted(await app[SUBSCRIPTIONS].everyone()), app[CHANNELS], app[NOTICES])
+        await jobs.start(fields["job"], sorted(await app[SUBSCRIPTIONS].everyone()), app[ANNOUNCEMENT_CHANNELS], app[NOTICES])
         return True
 
     async def tell(fields: Fields) -> bool:
@@ -207,7 +241,7 @@ def kinds(app: web.Application, per_second: float = 20) -> dict[str, Kind]:
 
     async def post(fields: Fields) -> bool:
         text = await jobs.text(fields["job"])
-        channel = next((c for c in app[CHANNELS] if c.via == fields["via"] and c.chat_id == fields["chat_id"]), None)
+        channel = next((c for c in app[ANNOUNCEMENT_CHANNELS] if c.via == fields["via"] and c.chat_id == fields["chat_id"]), None)
         if text is None or channel is None:
             return False  # expired, or no longer configured
         async with limiter:
@@ -268,11 +302,16 @@ def main() -> int:
     parser.add_argument("text")
     parser.add_argument("--no-subscribers", action="store_true")
     parser.add_argument("--no-channels", action="store_true")
-    parser.add_argument("--idempotency-key", help="default: made from the text and options and today's date, so running "
-                                                   "the same command again today reports on the first run instead of sending twice")
+    parser.add_argument(
+        "--idempotency-key",
+        help="default: made from the text and options and today's date, so running "
+        "the same command again today reports on the first run instead of sending twice",
+    )
     parser.add_argument("--no-wait", action="store_true", help="print the job and return without waiting for it to finish")
     parser.add_argument("--wait-seconds", type=float, default=3600)
-    parser.add_argument("--gateway", default=os.environ.get("GATEWAY_URL", f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}"))
+    parser.add_argument(
+        "--gateway", default=os.environ.get("GATEWAY_URL", f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}")
+    )
     args = parser.parse_args()
     token = os.environ.get("HAMYAR_ADMIN_TOKEN", "")
     if not token:
@@ -297,8 +336,10 @@ def main() -> int:
                     if response.status != 200:
                         return False, report
                 subscribers = report["subscribers"]
-                print(f"{report['status']}: sent {subscribers['sent']} of {subscribers['total']}, failed {subscribers['failed']}",
-                      file=sys.stderr)
+                print(
+                    f"{report['status']}: sent {subscribers['sent']} of {subscribers['total']}, failed {subscribers['failed']}",
+                    file=sys.stderr,
+                )
             finished = report["status"] == "done" or args.no_wait
             failed = report["subscribers"]["failed"] or any(c["state"] == "failed" for c in report["channels"])
             return finished and not failed, report

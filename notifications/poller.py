@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from typing import Callable
+from typing import AsyncIterator, Callable
 
-from actions.agency.client import AgencyClient, AgencyError, Deadline
-from nlu.catalog import CatalogFile
+from aiohttp import web
+
+from agencies.client import AgencyError, Deadline
+from agencies.client_cache import AgencyClients
+from agencies.subscriptions import SubscriptionStore
+from connectors.keys import CATALOG, NOTICES, SUBSCRIPTIONS
 from notifications.agency_updates import queue_case_change
 from notifications.queue import NoticeQueue
-from notifications.store import SubscriptionStore
 
 logger = logging.getLogger("notifications.poller")
 # A case in one of these states changes no more: it is no longer asked about.
@@ -18,23 +22,21 @@ CLOSED = frozenset({"completed", "rejected"})
 
 
 class CasePoller:
-    def __init__(self, store: SubscriptionStore, catalog: CatalogFile, notices: NoticeQueue, interval_seconds: float,
-                 client_for: Callable[[str], AgencyClient]) -> None:
+    def __init__(self, store: SubscriptionStore, clients: AgencyClients, notices: NoticeQueue, interval_seconds: float) -> None:
         self._store = store
-        self._catalog = catalog
+        self._clients = clients
         self._notices = notices
         self._interval = interval_seconds
-        self._client_for = client_for
 
     async def check_once(self) -> int:
         """One round over every watched case; returns how many changes were queued."""
         changes = 0
         for agency_id, code, record in await self._store.watched():
-            agency = self._catalog.get().agency(agency_id)
+            agency = self._clients.catalog.agency(agency_id)
             if agency is None or agency.case_updates != "polling":
                 continue
             try:
-                case = await self._client_for(agency_id).case(code, record["national_id"], Deadline(4))
+                case = await self._clients.get(agency_id).case(code, record["national_id"], Deadline(4))
             except AgencyError as error:
                 logger.warning("poll failed agency=%s error=%s", agency_id, type(error).__name__)
                 continue
@@ -59,3 +61,23 @@ class CasePoller:
             except Exception as error:  # one bad round must not stop the watching
                 logger.error("poll round failed error=%s", type(error).__name__)
             await asyncio.sleep(self._interval)
+
+
+def watch_cases(interval_seconds: float) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The gateway's cleanup context that polls, while the app runs, the agencies that do not call
+    back (none when ``interval_seconds`` is 0)."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        clients = AgencyClients(app[CATALOG])
+        task = None
+        if interval_seconds > 0 and any(a.case_updates == "polling" for a in clients.catalog.agencies):
+            poller = CasePoller(app[SUBSCRIPTIONS], clients, app[NOTICES], interval_seconds)
+            task = asyncio.create_task(poller.run())
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await clients.close()
+
+    return context

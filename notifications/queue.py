@@ -50,13 +50,25 @@ class Kind:
 
 def notice(conversation_id: str, reply: str, values: dict[str, str], dedup: str, **extra: str) -> Fields:
     """An entry that says ``reply`` of bot/replies.yml to one conversation."""
-    return {"kind": "notice", "conversation": conversation_id, "reply": reply, "values": json.dumps(values, ensure_ascii=False),
-            "dedup": dedup, **extra}
+    return {
+        "kind": "notice",
+        "conversation": conversation_id,
+        "reply": reply,
+        "values": json.dumps(values, ensure_ascii=False),
+        "dedup": dedup,
+        **extra,
+    }
 
 
 class NoticeQueue:
-    def __init__(self, redis: aioredis.Redis, retry_seconds: float = 30.0, max_attempts: int = 10, max_pause_seconds: float = 3600.0,
-                 concurrency: int = 8) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        retry_seconds: float = 30.0,
+        max_attempts: int = 10,
+        max_pause_seconds: float = 3600.0,
+        concurrency: int = 8,
+    ) -> None:
         self._redis = redis
         self._retry = retry_seconds
         self._max_attempts = max_attempts
@@ -90,7 +102,8 @@ class NoticeQueue:
     async def serve(self, kinds: dict[str, Kind], stop: asyncio.Event, consumer: Optional[str] = None) -> None:
         """Deliver until ``stop`` is set: an entry being sent is finished first."""
         consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        block_ms = int(min(max(self._retry, 0.05), 5.0) * 1000)
+        # Under redis-py's 5 s socket timeout, which the shared client keeps.
+        block_ms = int(min(max(self._retry, 0.05), 4.0) * 1000)
         ready = False
         while not stop.is_set():
             try:
@@ -108,7 +121,9 @@ class NoticeQueue:
 
     async def _claim(self, consumer: str) -> list[tuple[str, Optional[Fields]]]:
         """Pending entries idle for ``retry_seconds`` (failed sends, or a stopped process's)."""
-        result = await self._redis.xautoclaim(STREAM, GROUP, consumer, int(self._retry * 1000), start_id=self._cursor, count=BATCH)
+        result = await self._redis.xautoclaim(
+            STREAM, GROUP, consumer, int(self._retry * 1000), start_id=self._cursor, count=BATCH
+        )
         self._cursor = result[0] if result[0] else "0-0"
         return list(result[1])
 
@@ -175,11 +190,23 @@ class NoticeQueue:
             pipe.hset(tries_key, mapping={"count": attempt, "next_at": time.time() + pause})
             pipe.expire(tries_key, DEDUP_TTL)
             await pipe.execute()
-        logger.warning("notice not sent kind=%s entry=%s attempt=%d retry_in=%.1fs",
-                       fields["kind"], entry_id, attempt, max(pause, self._retry))
+        logger.warning(
+            "notice not sent kind=%s entry=%s attempt=%d retry_in=%.1fs",
+            fields["kind"],
+            entry_id,
+            attempt,
+            max(pause, self._retry),
+        )
 
-    async def _settle(self, entry_id: str, tries_key: str, marker: Optional[str] = None, ok: bool = False,
-                      kind: Optional[Kind] = None, fields: Optional[Fields] = None) -> None:
+    async def _settle(
+        self,
+        entry_id: str,
+        tries_key: str,
+        marker: Optional[str] = None,
+        ok: bool = False,
+        kind: Optional[Kind] = None,
+        fields: Optional[Fields] = None,
+    ) -> None:
         """Done with an entry: its marker, progress, acknowledgement and deletion in one go."""
         async with self._redis.pipeline(transaction=True) as pipe:
             if marker is not None:

@@ -14,14 +14,13 @@ import logging
 
 from aiohttp import web
 
+from connectors.keys import DELIVERER, NOTICE_WORKER, NOTICES, SUBSCRIPTIONS
 from notifications import announcements
-from notifications.agency_updates import DELIVERER, NOTICES, SUBSCRIPTIONS
 from notifications.queue import Fields, Kind
 
 logger = logging.getLogger("notifications")
 # How long a stopping gateway waits for the notice being sent (a bridge may take ~45 s).
 STOP_GRACE_SECONDS = 60
-_RUNNING: web.AppKey[tuple] = web.AppKey("notice_worker", tuple)
 
 
 def notice_kinds(app: web.Application) -> dict[str, Kind]:
@@ -38,11 +37,11 @@ def notice_kinds(app: web.Application) -> dict[str, Kind]:
 async def start_delivering(app: web.Application) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(app[NOTICES].serve(notice_kinds(app), stop))
-    app[_RUNNING] = (stop, task)
+    app[NOTICE_WORKER] = (stop, task)
 
 
 async def stop_delivering(app: web.Application) -> None:
-    running = app.get(_RUNNING)
+    running = app.get(NOTICE_WORKER)
     if running is None:
         return
     stop, task = running

@@ -1,6 +1,6 @@
 """The sandbox agency: the agency contract of DESIGN.md for demos and tests.
 
-Serves every agency of config/agencies.yml under its own prefix (``/tamin/v1/...``), a
+Serves every agency of its own data (sandbox/data/) under its own prefix (``/tamin/v1/...``), a
 Shahkar-like identity match (``/identity/v1/match``) and an SMS gateway with an outbox
 (``/sms/v1/...``). ``POST /_control/mode`` makes a target slow or down, for tests.
 """
@@ -17,13 +17,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
 from aiohttp import web
 
-from nlu.catalog import Catalog, CatalogFile
-from nlu.identifiers import is_foreign_national_id, is_valid_national_id, normalize_phone
+from sandbox.config import SandboxAgency, SandboxConfig, load_config
+from sandbox.validators import mobile, national_id_ok
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 OPENAPI = Path(__file__).resolve().parent / "openapi.yaml"
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 MODES = ("normal", "slow", "down")
@@ -37,10 +35,8 @@ class Mode:
 
 @dataclass
 class SandboxState:
-    catalog: Catalog
-    services: dict[str, dict[str, dict]]  # agency -> service id -> status record
-    cases: dict[str, dict[str, dict]]  # agency -> tracking code -> case
-    people: dict[str, str]  # national id -> phone
+    config: SandboxConfig
+    cases: dict[str, dict[str, dict]]  # agency -> tracking code -> case, as it changes
     outbox: list[dict] = field(default_factory=list)
     complaints_by_key: dict[str, dict] = field(default_factory=dict)
     modes: dict[str, Mode] = field(default_factory=dict)
@@ -50,17 +46,12 @@ class SandboxState:
         return self.modes.get(target) or self.modes.get("all") or Mode()
 
 
-def load_state(catalog: Catalog, data_dir: Path = DATA_DIR, control_token: str = "") -> SandboxState:
-    services: dict[str, dict[str, dict]] = {}
-    cases: dict[str, dict[str, dict]] = {}
-    for agency in catalog.agencies:
-        path = data_dir / f"{agency.id}.yml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-        services[agency.id] = {s["id"]: s for s in data.get("services", [])}
-        cases[agency.id] = {str(c["tracking_code"]): c for c in data.get("cases", [])}
-    identity = yaml.safe_load((data_dir / "identity.yml").read_text(encoding="utf-8"))
-    people = {str(p["national_id"]): str(p["phone"]) for p in identity.get("people", [])}
-    return SandboxState(catalog, services, cases, people, control_token=control_token)
+STATE: web.AppKey[SandboxState] = web.AppKey("state", SandboxState)
+
+
+def load_state(config: SandboxConfig, control_token: str = "") -> SandboxState:
+    cases = {agency.id: {code: dict(case) for code, case in agency.cases.items()} for agency in config.agencies.values()}
+    return SandboxState(config, cases, control_token=control_token)
 
 
 def _error(status: int, code: str) -> web.Response:
@@ -86,7 +77,7 @@ def _guard(target_of):
 
     def wrap(handler):
         async def guarded(request: web.Request) -> web.StreamResponse:
-            state: SandboxState = request.app["state"]
+            state: SandboxState = request.app[STATE]
             target, token = target_of(state, request)
             if target is None:
                 return _error(404, "unknown_agency")
@@ -101,20 +92,19 @@ def _guard(target_of):
 
 
 def _agency_target(state: SandboxState, request: web.Request):
-    agency = state.catalog.agency(request.match_info["agency"])
-    return (agency.id, agency.endpoint.token) if agency else (None, "")
+    agency: Optional[SandboxAgency] = state.config.agencies.get(request.match_info["agency"])
+    return (agency.id, agency.token) if agency else (None, "")
 
 
 @_guard(_agency_target)
 async def service_status(request: web.Request, state: SandboxState, agency: str) -> web.Response:
-    record = state.services[agency].get(request.match_info["service"])
+    record = state.config.agencies[agency].services.get(request.match_info["service"])
     if record is None:
         return _error(404, "unknown_service")
-    service = state.catalog.service(record["id"])
     return web.json_response(
         {
             "service": record["id"],
-            "name": service.name if service else record["id"],
+            "name": record["name"],
             "status": record["status"],
             "message": record.get("message") or "",
             "since": record.get("since"),
@@ -131,7 +121,9 @@ async def case(request: web.Request, state: SandboxState, agency: str) -> web.Re
         return _error(404, "unknown_case")
     if not hmac.compare_digest(str(record["national_id"]).encode(), national_id.encode()):
         return _error(403, "national_id_mismatch")
-    return web.json_response({k: record.get(k) for k in ("tracking_code", "title", "status", "status_text", "last_update", "next_step", "office")})
+    return web.json_response(
+        {k: record.get(k) for k in ("tracking_code", "title", "status", "status_text", "last_update", "next_step", "office")}
+    )
 
 
 @_guard(_agency_target)
@@ -146,9 +138,9 @@ async def file_complaint(request: web.Request, state: SandboxState, agency: str)
         national_id, phone, text = str(body["national_id"]), str(body["phone"]), str(body["text"]).strip()
     except (ValueError, KeyError, TypeError):
         return _error(400, "malformed")
-    if not (is_valid_national_id(national_id) or is_foreign_national_id(national_id)) or not normalize_phone(phone) or not text:
+    if not national_id_ok(national_id) or not mobile(phone) or not text:
         return _error(422, "invalid")
-    pattern = state.catalog.agency(agency).tracking_code.pattern
+    pattern = state.config.agencies[agency].tracking_code
     code = _new_code(pattern, state.cases[agency])
     now = datetime.now(TEHRAN).replace(microsecond=0).isoformat()
     state.cases[agency][code] = {
@@ -172,7 +164,7 @@ _CODE_SHAPE = re.compile(r"^(\d+)\\d\{(\d+)\}$")
 
 def _new_code(pattern: str, existing: dict) -> str:
     """A fresh code of the agency's configured shape. The sandbox generates codes only for
-    patterns of the form ``<leading digits>\\d{<count>}`` (those of config/agencies.yml)."""
+    patterns of the form ``<leading digits>\\d{<count>}`` (those of sandbox/data/)."""
     shape = _CODE_SHAPE.match(pattern)
     if shape is None:
         raise ValueError(f"the sandbox cannot generate codes for the pattern {pattern!r}")
@@ -183,22 +175,22 @@ def _new_code(pattern: str, existing: dict) -> str:
             return code
 
 
-@_guard(lambda state, request: ("identity", state.catalog.identity.token))
+@_guard(lambda state, request: ("identity", state.config.identity_token))
 async def identity_match(request: web.Request, state: SandboxState, target: str) -> web.Response:
     try:
         body = await request.json()
-        national_id, phone = str(body["national_id"]), normalize_phone(str(body["phone"]))
+        national_id, phone = str(body["national_id"]), mobile(str(body["phone"]))
     except (ValueError, KeyError, TypeError):
         return _error(400, "malformed")
-    owner_phone = state.people.get(national_id)
+    owner_phone = state.config.people.get(national_id)
     return web.json_response({"match": bool(phone and owner_phone == phone)})
 
 
-@_guard(lambda state, request: ("sms", state.catalog.sms.token))
+@_guard(lambda state, request: ("sms", state.config.sms_token))
 async def send_sms(request: web.Request, state: SandboxState, target: str) -> web.Response:
     try:
         body = await request.json()
-        to, text = normalize_phone(str(body["to"])), str(body["text"])
+        to, text = mobile(str(body["to"])), str(body["text"])
     except (ValueError, KeyError, TypeError):
         return _error(400, "malformed")
     if not to:
@@ -209,19 +201,19 @@ async def send_sms(request: web.Request, state: SandboxState, target: str) -> we
     return web.json_response({"id": message["id"]}, status=202)
 
 
-@_guard(lambda state, request: ("sms", state.catalog.sms.token))
+@_guard(lambda state, request: ("sms", state.config.sms_token))
 async def outbox(request: web.Request, state: SandboxState, target: str) -> web.Response:
-    to = normalize_phone(request.query.get("to", ""))
+    to = mobile(request.query.get("to", ""))
     return web.json_response({"messages": [m for m in state.outbox if m["to"] == to]})
 
 
 def _control_allowed(request: web.Request) -> bool:
-    token = request.app["state"].control_token
+    token = request.app[STATE].control_token
     return not token or hmac.compare_digest(request.headers.get("X-Sandbox-Control", "").encode(), token.encode())
 
 
 async def set_mode(request: web.Request) -> web.Response:
-    state: SandboxState = request.app["state"]
+    state: SandboxState = request.app[STATE]
     if not _control_allowed(request):
         return _error(401, "unauthorised")
     try:
@@ -237,7 +229,7 @@ async def set_mode(request: web.Request) -> web.Response:
 
 async def set_case(request: web.Request) -> web.Response:
     """Sandbox only: move a case on, as an agency clerk would (for demos and the poller's tests)."""
-    state: SandboxState = request.app["state"]
+    state: SandboxState = request.app[STATE]
     if not _control_allowed(request):
         return _error(401, "unauthorised")
     try:
@@ -258,13 +250,13 @@ async def openapi(request: web.Request) -> web.FileResponse:
     return web.FileResponse(OPENAPI)
 
 
-def create_app(catalog: Optional[Catalog] = None, data_dir: Path = DATA_DIR, control_token: str = "") -> web.Application:
-    catalog = catalog or CatalogFile().get()
-    missing = [a.id for a in catalog.agencies if not a.endpoint.token]
-    if missing or not catalog.identity.token or not catalog.sms.token:
+def create_app(config: Optional[SandboxConfig] = None, control_token: str = "") -> web.Application:
+    config = config or load_config()
+    missing = [a.id for a in config.agencies.values() if not a.token]
+    if missing or not config.identity_token or not config.sms_token:
         raise SystemExit(f"sandbox: tokens are not set for {missing or 'identity/sms'}; `make run` writes them to .env")
     app = web.Application(client_max_size=64 * 1024)
-    app["state"] = load_state(catalog, data_dir, control_token)
+    app[STATE] = load_state(config, control_token)
     app.router.add_get("/health", health)
     app.router.add_get("/openapi.yaml", openapi)
     app.router.add_get("/{agency}/v1/services/{service}/status", service_status)
@@ -290,7 +282,13 @@ def main() -> None:
     for name in ("httpx", "httpcore"):  # they log request URLs, which may hold a token, at INFO
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("sandbox").info("sandbox agency on http://%s:%d (OpenAPI at /openapi.yaml)", args.host, args.port)
-    web.run_app(create_app(control_token=os.environ.get("SANDBOX_CONTROL_TOKEN", "")), host=args.host, port=args.port, access_log=None, print=None)
+    web.run_app(
+        create_app(control_token=os.environ.get("SANDBOX_CONTROL_TOKEN", "")),
+        host=args.host,
+        port=args.port,
+        access_log=None,
+        print=None,
+    )
 
 
 if __name__ == "__main__":

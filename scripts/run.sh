@@ -13,20 +13,18 @@ umask 077
 
 export GATEWAY_PORT="${GATEWAY_PORT:-8080}" RASA_PORT="${RASA_PORT:-5005}" ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export SANDBOX_PORT="${SANDBOX_PORT:-8090}" REDIS_PORT="${REDIS_PORT:-6379}"
-processes="sandbox actions rasa gateway"
+redis_option=--no-redis
 if [ -z "${REDIS_URL:-}" ]; then
   export REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0"
-  processes="redis $processes"
+  redis_option=""
   write_redis_config
 fi
-# Rasa's endpoints.yml reads these (password included); they follow REDIS_URL.
-eval "$("$APP_PY" -m scripts.redis_env)"
-export ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTIONS_PORT/webhook" RASA_URL="http://127.0.0.1:$RASA_PORT"
-export TRACKER_EXPIRY_SECONDS="${TRACKER_EXPIRY_SECONDS:-86400}" ACTIONS_HOST="${ACTIONS_HOST:-127.0.0.1}"
-export SANDBOX_URL="${SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
-export IDENTITY_URL="${IDENTITY_URL:-$SANDBOX_URL/identity}" SMS_URL="${SMS_URL:-$SANDBOX_URL/sms}"
-export AGENCY_TAMIN_URL="${AGENCY_TAMIN_URL:-$SANDBOX_URL/tamin}" AGENCY_SABT_URL="${AGENCY_SABT_URL:-$SANDBOX_URL/sabt}"
-export AGENCY_POLICE_URL="${AGENCY_POLICE_URL:-$SANDBOX_URL/police}"
+# The processes and what they reach each other by (Rasa's Redis stores included) are listed once,
+# in scripts/processes.py; the integration tests start the same.
+eval "$("$APP_PY" -m scripts.processes env)"
+mkdir -p "$ROOT/.run"
+# shellcheck disable=SC2086
+"$APP_PY" -m scripts.processes procfile $redis_option > "$ROOT/.run/Procfile"
 
 cat <<INFO
 
@@ -39,5 +37,4 @@ cat <<INFO
 
 INFO
 # honcho runs the processes of the Procfile and stops all of them on Ctrl-C.
-# shellcheck disable=SC2086
-exec "$VENVS/app/bin/honcho" -f "$ROOT/Procfile" -e /dev/null start $processes
+exec "$VENVS/app/bin/honcho" -f "$ROOT/.run/Procfile" -d "$ROOT" -e /dev/null start

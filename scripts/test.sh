@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# `make test`: install what the tests need (Redis, Chromium, both environments), then pytest.
+# `make test`: install what the tests need (Redis, Chromium, both environments), then ruff,
+# mypy and pytest.
 # The integration tests train the model once per session and start every process themselves.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 ensure_debian redis-server:redis-server chromium:chromium fc-list:fontconfig /usr/share/hunspell/fa_IR.dic:myspell-fa
 ensure_environments
 export HAMYAR_RASA_BIN="$RASA_BIN" HAMYAR_CHROMIUM="${HAMYAR_CHROMIUM:-$(command -v chromium)}"
+# Lint and types first: a finding fails the run (settings in pyproject.toml).
+"$VENVS/app/bin/ruff" check .
+"$VENVS/app/bin/ruff" format --check .
+"$VENVS/app/bin/mypy"
 exec "$APP_PY" -m pytest "$@"

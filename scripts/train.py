@@ -15,14 +15,27 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ["config.yml", "bot/domain.yml", "bot/data", "nlu/data", "nlu/components", "nlu/persian.py", "nlu/spelling.py", "requirements/rasa.lock"]
+INPUTS = [
+    "config.yml",
+    "bot/domain.yml",
+    "bot/data",
+    "nlu/data",
+    "nlu/components",
+    "nlu/persian.py",
+    "nlu/spelling.py",
+    "requirements/rasa.lock",
+]
 
 
 def fingerprint(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
     for entry in INPUTS:
         path = root / entry
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".yml", ".py", ".lock")) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".yml", ".py", ".lock"))
+            if path.is_dir()
+            else [path]
+        )
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())
@@ -45,8 +58,20 @@ def main() -> int:
     started = time.monotonic()
     args.out.mkdir(parents=True, exist_ok=True)
     command = [
-        args.rasa, "train", "--config", "config.yml", "--domain", "bot/domain.yml",
-        "--data", "nlu/data", "bot/data", "--out", str(args.out), "--fixed-model-name", "hamyar", "--force",
+        args.rasa,
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "bot/domain.yml",
+        "--data",
+        "nlu/data",
+        "bot/data",
+        "--out",
+        str(args.out),
+        "--fixed-model-name",
+        "hamyar",
+        "--force",
     ]
     result = subprocess.run(command, cwd=ROOT)
     if result.returncode != 0 or not model.exists():

@@ -26,11 +26,16 @@ def checks_in_rasa_environment(module: str, work: Path, timeout: float = 900) ->
     """What ``python -m module work`` prints after «RESULT » (JSON), run in the Rasa environment:
     checks of Rasa components print their figures there and the tests assert on them."""
     done = subprocess.run(
-        [str(Path(RASA_BIN).parent / "python"), "-m", module, str(work)], cwd=ROOT, env=RASA_ENV, capture_output=True, text=True, timeout=timeout
+        [str(Path(RASA_BIN).parent / "python"), "-m", module, str(work)],
+        cwd=ROOT,
+        env=RASA_ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and lines, (done.stdout + done.stderr)[-4000:]
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def pytest_collection_modifyitems(items: list) -> None:
@@ -85,6 +90,21 @@ def once_per_session(fixture_function: Callable) -> Callable:
     return fixture
 
 
+def gateway_settings(redis_url: str, **overrides):
+    """Settings of a gateway under test with no Rasa behind it (a closed port): webhooks, signing
+    and refusals are answered by the gateway alone."""
+    from connectors.settings import GatewaySettings
+
+    values = dict(
+        rasa_channel_token="t",
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        redis_url=redis_url,
+        turn_timeout_seconds=2,
+        publish_content_on_start=False,
+    )
+    return GatewaySettings(**{**values, **overrides})
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
@@ -128,7 +148,15 @@ async def redis(redis_server: str):
 def tokens() -> dict[str, str]:
     import secrets
 
-    names = ["RASA_CHANNEL_TOKEN", "RASA_API_TOKEN", "AGENCY_TAMIN_TOKEN", "AGENCY_SABT_TOKEN", "AGENCY_POLICE_TOKEN", "IDENTITY_TOKEN", "SMS_TOKEN"]
+    names = [
+        "RASA_CHANNEL_TOKEN",
+        "RASA_API_TOKEN",
+        "AGENCY_TAMIN_TOKEN",
+        "AGENCY_SABT_TOKEN",
+        "AGENCY_POLICE_TOKEN",
+        "IDENTITY_TOKEN",
+        "SMS_TOKEN",
+    ]
     return {name: secrets.token_urlsafe(16) for name in names}
 
 
@@ -137,14 +165,21 @@ async def sandbox(tokens):
     """The real sandbox app on a loopback port, with the catalogue's endpoints pointing at it."""
     from aiohttp.test_utils import TestServer
 
-    from nlu.catalog import CatalogFile
+    from agencies.catalog import CatalogFile
     from sandbox.app import create_app
+    from sandbox.config import load_config
 
-    catalog = CatalogFile(env=tokens).get()
-    server = TestServer(create_app(catalog, control_token="control"), host="127.0.0.1")
+    server = TestServer(create_app(load_config(env=tokens), control_token="control"), host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("")).rstrip("/")
-    env = {**tokens, "SANDBOX_URL": base, "AGENCY_TAMIN_URL": f"{base}/tamin", "AGENCY_SABT_URL": f"{base}/sabt",
-           "AGENCY_POLICE_URL": f"{base}/police", "IDENTITY_URL": f"{base}/identity", "SMS_URL": f"{base}/sms"}
+    env = {
+        **tokens,
+        "SANDBOX_URL": base,
+        "AGENCY_TAMIN_URL": f"{base}/tamin",
+        "AGENCY_SABT_URL": f"{base}/sabt",
+        "AGENCY_POLICE_URL": f"{base}/police",
+        "IDENTITY_URL": f"{base}/identity",
+        "SMS_URL": f"{base}/sms",
+    }
     yield base, CatalogFile(env=env).get()
     await server.close()

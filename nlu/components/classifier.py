@@ -2,7 +2,7 @@
 
 Rasa's own LogisticRegressionClassifier fits raw counts with a fixed regularisation. Weighting
 each featurizer's block (words, character n-grams) with sublinear TF-IDF and its own norm, and
-a weaker regularisation, is measured better (README, "Persian understanding"). config.yml sets
+a weaker regularisation, is measured better (bench/REPORT.md). config.yml sets
 C=100 and the fallback threshold 0.3, both chosen by 5-fold cross-validation of the training
 data (in-scope accuracy and off-topic messages caught), not on the held-out set. Saved with
 skops (no pickle), like Rasa's own.
@@ -86,8 +86,8 @@ def ready_for_sparse_rows(model: Pipeline) -> Pipeline:
 
     Logistic regression scores ``rows @ coef_.T``; scipy multiplies a sparse matrix in place only
     by a row-major dense one, and ``coef_.T`` of a row-major ``coef_`` is not, so it copied all of
-    it (intents × n-gram vocabulary, about 10 ms a message on MASSIVE) at every parse. Same
-    numbers, bit for bit.
+    it (intents × n-gram vocabulary) at every parse, a large share of its time (bench/REPORT.md).
+    Same numbers, bit for bit.
     """
     classifier = model.named_steps["classifier"]
     classifier.coef_ = np.asfortranarray(classifier.coef_)
@@ -157,7 +157,9 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set("intent_ranking", [], add_to_output=True)
                 continue
-            ranking = sorted(({"name": str(n), "confidence": float(p)} for n, p in zip(labels, row)), key=lambda r: -r["confidence"])
+            ranking = sorted(
+                ({"name": str(n), "confidence": float(p)} for n, p in zip(labels, row)), key=lambda r: -r["confidence"]
+            )
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking[: self.config["ranking_length"] or None], add_to_output=True)
         return messages

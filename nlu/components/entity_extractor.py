@@ -14,8 +14,8 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu import entities, identifiers
-from nlu.catalog import CatalogFile
+from agencies.catalog import CatalogFile
+from nlu import entities, identifiers, names
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -35,7 +35,7 @@ class HamyarEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         digest = hashlib.sha256()
-        for module in (entities, identifiers):
+        for module in (entities, identifiers, names):
             digest.update(Path(module.__file__).read_bytes())
         return digest.hexdigest()
 

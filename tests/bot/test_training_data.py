@@ -7,8 +7,24 @@ from tests.conftest import RASA_BIN, RASA_ENV, ROOT
 
 def test_rasa_data_validate_fail_on_warnings():
     result = subprocess.run(
-        [RASA_BIN, "data", "validate", "--config", "config.yml", "--domain", "bot/domain.yml", "--data", "nlu/data", "bot/data", "--fail-on-warnings"],
-        cwd=ROOT, env=RASA_ENV, capture_output=True, text=True, timeout=600,
+        [
+            RASA_BIN,
+            "data",
+            "validate",
+            "--config",
+            "config.yml",
+            "--domain",
+            "bot/domain.yml",
+            "--data",
+            "nlu/data",
+            "bot/data",
+            "--fail-on-warnings",
+        ],
+        cwd=ROOT,
+        env=RASA_ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
 

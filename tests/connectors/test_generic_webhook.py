@@ -8,18 +8,18 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
-from connectors.settings import GatewaySettings
 from connectors.signing import signed_headers
-from tests.conftest import free_port
+from tests.conftest import gateway_settings
 
 
 @pytest.fixture
 async def gateway(redis_server, redis, tmp_path, monkeypatch):
     channels = tmp_path / "channels.yml"
-    channels.write_text("generic:\n  - source: sms\n    secret: s3cret\n    buttons: false\n  - source: off\n    secret: ''\n", encoding="utf-8")
+    channels.write_text(
+        "generic:\n  - source: sms\n    secret: s3cret\n    buttons: false\n  - source: off\n    secret: ''\n", encoding="utf-8"
+    )
     monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
-    settings = GatewaySettings(rasa_channel_token="t", rasa_url=f"http://127.0.0.1:{free_port()}", redis_url=redis_server,
-                               turn_timeout_seconds=2, publish_content_on_start=False)
+    settings = gateway_settings(redis_server)
     server = TestServer(create_app(settings), host="127.0.0.1")
     await server.start_server()
     yield str(server.make_url("/webhooks/generic/")).rstrip("/")

@@ -3,7 +3,9 @@ from connectors.numbered import NumberedOptions, numbered_text
 
 
 def menu() -> OutboundMessage:
-    return OutboundMessage(text="چه کاری؟", buttons=[OutButton(id="a1", title="پیگیری پرونده"), OutButton(id="b2", title="راهنما")])
+    return OutboundMessage(
+        text="چه کاری؟", buttons=[OutButton(id="a1", title="پیگیری پرونده"), OutButton(id="b2", title="راهنما")]
+    )
 
 
 def test_buttons_become_numbered_lines():

@@ -30,7 +30,9 @@ def test_buttons_stay_on_the_last_part():
 
 
 def test_buttons_without_text_are_kept():
-    assert rasa_to_parts([{"text": "", "buttons": [{"title": "منو", "payload": "/help"}]}], 100) == [("", [{"title": "منو", "payload": "/help"}], {})]
+    assert rasa_to_parts([{"text": "", "buttons": [{"title": "منو", "payload": "/help"}]}], 100) == [
+        ("", [{"title": "منو", "payload": "/help"}], {})
+    ]
 
 
 def test_a_separate_custom_message_joins_the_reply_before_it():

@@ -38,6 +38,11 @@ def test_unrelated_questions_find_nothing(index, question):
 def test_an_article_added_now_is_found(index):
     from content.model import Article
 
-    new = Article(id="hajj-registration", title="ثبت نام حج", questions=["ثبت نام حج تمتع چطوریه", "چطور برای حج ثبت نام کنم"], steps=["به دفتر زیارتی بروید."])
+    new = Article(
+        id="hajj-registration",
+        title="ثبت نام حج",
+        questions=["ثبت نام حج تمتع چطوریه", "چطور برای حج ثبت نام کنم"],
+        steps=["به دفتر زیارتی بروید."],
+    )
     answer = decide(ContentIndex([*index.articles, new]).search("ثبت نام حج"))
     assert answer.chosen is not None and answer.chosen.id == "hajj-registration"

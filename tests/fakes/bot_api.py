@@ -72,7 +72,9 @@ class FakeBotApi:
         self.calls.append(method)
         status, parameters = self.failures[method].pop(0) if self.failures.get(method) else (0, {})
         if status:
-            return web.json_response({"ok": False, "error_code": status, "description": "fake failure", "parameters": parameters}, status=status)
+            return web.json_response(
+                {"ok": False, "error_code": status, "description": "fake failure", "parameters": parameters}, status=status
+            )
         handler = getattr(self, f"_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": f"no method {method}"}, status=404)
@@ -111,7 +113,12 @@ class FakeBotApi:
         chat = params["chat_id"]
         kind = "channel" if isinstance(chat, str) and chat.startswith("@") else "private"
         chat_id = -1001234567890 if kind == "channel" else int(chat)
-        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": {"id": chat_id, "type": kind}, "text": params.get("text", "")}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": kind},
+            "text": params.get("text", ""),
+        }
 
     async def _answerCallbackQuery(self, params: dict) -> bool:  # noqa: N802
         return True

@@ -44,18 +44,28 @@ class Stack:
     env: dict = field(default_factory=dict)
 
     def tracker(self, conversation_id: str) -> dict:
-        request = urllib.request.Request(f"{self.rasa}/conversations/{conversation_id}/tracker?token={self.tokens['RASA_API_TOKEN']}")
+        request = urllib.request.Request(
+            f"{self.rasa}/conversations/{conversation_id}/tracker?token={self.tokens['RASA_API_TOKEN']}"
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.load(response)
 
     async def sandbox_mode(self, target: str, mode: str) -> None:
         async with aiohttp.ClientSession() as session:
-            async with session.post(f"{self.sandbox}/_control/mode", json={"target": target, "mode": mode}, headers={"X-Sandbox-Control": self.tokens["SANDBOX_CONTROL_TOKEN"]}) as r:
+            async with session.post(
+                f"{self.sandbox}/_control/mode",
+                json={"target": target, "mode": mode},
+                headers={"X-Sandbox-Control": self.tokens["SANDBOX_CONTROL_TOKEN"]},
+            ) as r:
                 assert r.status == 200
 
     async def last_sms(self, phone: str) -> str:
         async with aiohttp.ClientSession() as session:
-            async with session.get(f"{self.sandbox}/sms/v1/outbox", params={"to": phone}, headers={"Authorization": f"Bearer {self.tokens['SMS_TOKEN']}"}) as r:
+            async with session.get(
+                f"{self.sandbox}/sms/v1/outbox",
+                params={"to": phone},
+                headers={"Authorization": f"Bearer {self.tokens['SMS_TOKEN']}"},
+            ) as r:
                 messages = (await r.json())["messages"]
         assert messages, "no SMS was sent"
         return messages[-1]["text"]
@@ -69,7 +79,9 @@ def train_model() -> Path:
     # A developer may point at a model already trained (e.g. while iterating on actions).
     if os.environ.get("HAMYAR_TEST_MODEL"):
         return Path(os.environ["HAMYAR_TEST_MODEL"])
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py"), "--rasa", RASA_BIN], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train.py"), "--rasa", RASA_BIN], cwd=ROOT, capture_output=True, text=True
+    )
     if result.returncode != 0:
         pytest.fail(f"training failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return ROOT / "models" / "hamyar.tar.gz"
@@ -107,7 +119,9 @@ class CallbackReceiver:
 
     def wait_for(self, count: int, timeout: float = 20) -> list:
         with self.condition:
-            assert self.condition.wait_for(lambda: len(self.received) >= count, timeout), f"{len(self.received)} callbacks, wanted {count}"
+            assert self.condition.wait_for(lambda: len(self.received) >= count, timeout), (
+                f"{len(self.received)} callbacks, wanted {count}"
+            )
             return list(self.received)
 
 
@@ -121,38 +135,35 @@ def callbacks() -> Iterator[CallbackReceiver]:
 
 @pytest.fixture(scope="session")
 @once_per_session
-def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFactory, callbacks: CallbackReceiver) -> Iterator[Stack]:
+def stack(
+    redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFactory, callbacks: CallbackReceiver
+) -> Iterator[Stack]:
     model = train_model()
     # Its own database, so unit tests that empty database 0 never touch it.
     redis_server = redis_server.rsplit("/", 1)[0] + "/1"
     logs = tmp_path_factory.mktemp("logs")
     ports = {name: free_port() for name in ("sandbox", "actions", "rasa", "gateway")}
     sandbox = f"http://127.0.0.1:{ports['sandbox']}"
-    all_tokens = {**tokens, "SANDBOX_CONTROL_TOKEN": "control-" + uuid.uuid4().hex,
-                  "GENERIC_SMS_SECRET": uuid.uuid4().hex, "GENERIC_EITAA_SECRET": uuid.uuid4().hex,
-                  "AGENCY_TAMIN_CALLBACK_SECRET": uuid.uuid4().hex, "HAMYAR_ADMIN_TOKEN": uuid.uuid4().hex,
-                  "ACTION_SERVER_TOKEN": uuid.uuid4().hex,
-                  "WEB_SESSION_SECRET": uuid.uuid4().hex,
-                  "HAMYAR_DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode()}
-    from scripts.redis_env import redis_parts
+    all_tokens = {
+        **tokens,
+        "SANDBOX_CONTROL_TOKEN": "control-" + uuid.uuid4().hex,
+        "GENERIC_SMS_SECRET": uuid.uuid4().hex,
+        "GENERIC_EITAA_SECRET": uuid.uuid4().hex,
+        "AGENCY_TAMIN_CALLBACK_SECRET": uuid.uuid4().hex,
+        "HAMYAR_ADMIN_TOKEN": uuid.uuid4().hex,
+        "ACTION_SERVER_TOKEN": uuid.uuid4().hex,
+        "WEB_SESSION_SECRET": uuid.uuid4().hex,
+        "HAMYAR_DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    }
+    from scripts.processes import commands, environment
 
     env = {
         **RASA_ENV,
         **all_tokens,
         "PYTHONUNBUFFERED": "1",
-        "REDIS_URL": redis_server,
-        **redis_parts(redis_server),  # Rasa's tracker and lock stores (endpoints.yml), password included
+        # What `make run` gives the processes (scripts/processes.py), on this stack's ports.
+        **environment(ports, redis_server),
         "TRACKER_EXPIRY_SECONDS": "3600",
-        "ACTIONS_HOST": "127.0.0.1",
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
-        "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
-        "GATEWAY_PORT": str(ports["gateway"]),
-        "SANDBOX_URL": sandbox,
-        "AGENCY_TAMIN_URL": f"{sandbox}/tamin",
-        "AGENCY_SABT_URL": f"{sandbox}/sabt",
-        "AGENCY_POLICE_URL": f"{sandbox}/police",
-        "IDENTITY_URL": f"{sandbox}/identity",
-        "SMS_URL": f"{sandbox}/sms",
         # Short keep-alives so a closed test stream ends quickly.
         "SSE_KEEPALIVE_SECONDS": "1",
         # Every test chat comes from 127.0.0.1 and types faster than a person: limits far above
@@ -173,26 +184,31 @@ def stack(redis_server: str, tokens: dict, tmp_path_factory: pytest.TempPathFact
         "EITAA_ANNOUNCE_CHAT": "hamyar_news",
         "EITAA_BASE_URL": callbacks.url.rsplit("/", 1)[0] + "/eitaa",
     }
-    commands = {
-        "sandbox": [sys.executable, "-m", "sandbox.app", "--port", str(ports["sandbox"])],
-        "actions": [sys.executable, "-m", "actions.server", "--port", str(ports["actions"])],
-        # `rasa run` with its API token read from RASA_API_TOKEN, as `make run` starts it.
-        "rasa": [str(Path(RASA_BIN).parent / "python"), "-m", "bot.serve", "--model", str(model), "--endpoints", "endpoints.yml",
-                 "--credentials", "credentials.yml", "-i", "127.0.0.1", "-p", str(ports["rasa"]), "--enable-api"],
-        "gateway": [sys.executable, "-m", "connectors.gateway"],
-    }
-    stack = Stack(f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['rasa']}", sandbox, redis_server, all_tokens, logs,
-                  actions=f"http://127.0.0.1:{ports['actions']}", env=env)
+    # As `make run` starts them, but Redis: the session's own (tests/conftest.py).
+    started = commands(ports, sys.executable, str(Path(RASA_BIN).parent / "python"), str(model))
+    del started["redis"]
+    stack = Stack(
+        f"http://127.0.0.1:{ports['gateway']}",
+        f"http://127.0.0.1:{ports['rasa']}",
+        sandbox,
+        redis_server,
+        all_tokens,
+        logs,
+        actions=f"http://127.0.0.1:{ports['actions']}",
+        env=env,
+    )
     try:
-        for name, command in commands.items():
+        for name, command in started.items():
             handle = open(logs / f"{name}.log", "w")
             stack.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
         wait_until(lambda: http_ok(f"{sandbox}/health"), 30, "sandbox", stack.processes["sandbox"])
-        wait_until(lambda: http_ok(f"http://127.0.0.1:{ports['actions']}/health"), 60, "action server", stack.processes["actions"])
+        wait_until(
+            lambda: http_ok(f"http://127.0.0.1:{ports['actions']}/health"), 60, "action server", stack.processes["actions"]
+        )
         wait_until(lambda: http_ok(f"{stack.rasa}/webhooks/hamyar/"), 240, "rasa", stack.processes["rasa"])
         wait_until(lambda: http_ok(f"{stack.gateway}/health"), 60, "gateway", stack.processes["gateway"])
     except Exception as error:
-        tails = "\n".join(f"--- {n}\n{stack.log_tail(n)}" for n in commands)
+        tails = "\n".join(f"--- {n}\n{stack.log_tail(n)}" for n in started)
         for process in stack.processes.values():
             process.terminate()
         pytest.fail(f"{error}\n{tails}")
@@ -237,7 +253,9 @@ class Chat:
     async def open(self) -> "Chat":
         async with self.session.get(self.stack.gateway + "/") as response:
             assert response.status == 200
-        self.stream = await self.session.get(self.stack.gateway + "/chat/events", timeout=aiohttp.ClientTimeout(total=None, sock_read=60))
+        self.stream = await self.session.get(
+            self.stack.gateway + "/chat/events", timeout=aiohttp.ClientTimeout(total=None, sock_read=60)
+        )
         assert self.stream.status == 200
         return self
 

@@ -23,7 +23,9 @@ class Bridge:
         self.user_id = "u-" + self.chat_id
 
     async def send(self, message_id: str | None = None, signed_at: float | None = None, **fields) -> dict:
-        body = json.dumps({"message_id": message_id or uuid.uuid4().hex, "user_id": self.user_id, "chat_id": self.chat_id, **fields}).encode()
+        body = json.dumps(
+            {"message_id": message_id or uuid.uuid4().hex, "user_id": self.user_id, "chat_id": self.chat_id, **fields}
+        ).encode()
         headers = signed_headers(self.secret, body, now=signed_at)
         async with aiohttp.ClientSession() as session:
             async with session.post(f"{self.stack.gateway}/webhooks/generic/{self.source}", data=body, headers=headers) as r:

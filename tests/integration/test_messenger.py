@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
 from connectors.settings import GatewaySettings
-from tests.integration.conftest import close_within
 from tests.fakes.bot_api import FakeBotApi
+from tests.integration.conftest import close_within
 
 pytestmark = pytest.mark.integration
 SECRET = "s" * 24
@@ -40,8 +40,14 @@ async def messenger(stack, tmp_path, monkeypatch, request):
     # Its own Redis database: a notice queue is shared by gateways configured alike, and this one's
     # announcement channel is not the stack gateway's.
     redis_url = stack.redis_url.rsplit("/", 1)[0] + "/2"
-    settings = GatewaySettings(rasa_channel_token=stack.tokens["RASA_CHANNEL_TOKEN"], rasa_url=stack.rasa, redis_url=redis_url,
-                               publish_content_on_start=False, public_url="https://hamyar.example", hamyar_admin_token=ADMIN)
+    settings = GatewaySettings(
+        rasa_channel_token=stack.tokens["RASA_CHANNEL_TOKEN"],
+        rasa_url=stack.rasa,
+        redis_url=redis_url,
+        publish_content_on_start=False,
+        public_url="https://hamyar.example",
+        hamyar_admin_token=ADMIN,
+    )
     gateway = TestServer(create_app(settings), host="127.0.0.1")
     await gateway.start_server()
     yield name, fake, str(gateway.make_url("")).rstrip("/")
@@ -51,8 +57,13 @@ async def messenger(stack, tmp_path, monkeypatch, request):
 
 def message_update(chat_id: int, text: str | None = None, user_id: int | None = None, **extra) -> dict:
     update_id = next(_ids)
-    message = {"message_id": update_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
-               "from": {"id": user_id or chat_id, "is_bot": False, "first_name": "مریم"}, **extra}
+    message = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private"},
+        "from": {"id": user_id or chat_id, "is_bot": False, "first_name": "مریم"},
+        **extra,
+    }
     if text is not None:
         message["text"] = text
     return {"update_id": update_id, "message": message}
@@ -60,9 +71,16 @@ def message_update(chat_id: int, text: str | None = None, user_id: int | None = 
 
 def button_update(chat_id: int, data: str) -> dict:
     update_id = next(_ids)
-    return {"update_id": update_id, "callback_query": {"id": f"q{update_id}", "chat_instance": "i", "data": data,
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"q{update_id}",
+            "chat_instance": "i",
+            "data": data,
             "from": {"id": chat_id, "is_bot": False, "first_name": "مریم"},
-            "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}, "text": "x"}}}
+            "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}, "text": "x"},
+        },
+    }
 
 
 async def deliver(url: str, name: str, update: dict, secret: str = SECRET, header: str | None = SECRET) -> int:
@@ -204,7 +222,9 @@ async def test_announcement_to_a_messenger_channel(messenger):
     text = "سامانه گواهینامه امشب از ساعت ۲۲ تا ۲۴ در دسترس نیست."
     async with aiohttp.ClientSession() as session:
         admin = {"Authorization": f"Bearer {ADMIN}", "Idempotency-Key": f"channel-test-{next(_ids)}"}
-        async with session.post(f"{url}/admin/announcements", json={"text": text, "subscribers": False}, headers=admin) as response:
+        async with session.post(
+            f"{url}/admin/announcements", json={"text": text, "subscribers": False}, headers=admin
+        ) as response:
             assert response.status == 202
             report = await response.json()
         await fake.wait_for_sent(1)
@@ -227,7 +247,13 @@ async def test_announcement_command_line(messenger):
     command = [sys.executable, "-m", "notifications.announcements", "اطلاعیه آزمایشی", "--no-subscribers", "--gateway", url]
     # A plain subprocess in a worker thread: the gateway under test keeps running on this loop.
     result = await asyncio.to_thread(
-        subprocess.run, command, env={**os.environ, "HAMYAR_ADMIN_TOKEN": ADMIN}, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+        subprocess.run,
+        command,
+        env={**os.environ, "HAMYAR_ADMIN_TOKEN": ADMIN},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
     assert '"state": "sent"' in result.stdout

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.integration
 
 async def parse(stack, text: str) -> dict:
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{stack.rasa}/model/parse", json={"text": text}, params={"token": stack.tokens["RASA_API_TOKEN"]}) as response:
+        async with session.post(
+            f"{stack.rasa}/model/parse", json={"text": text}, params={"token": stack.tokens["RASA_API_TOKEN"]}
+        ) as response:
             assert response.status == 200
             return await response.json()
 
@@ -66,7 +68,9 @@ async def test_a_message_of_marks_alone_falls_back(stack, text):
     assert result["intent"]["name"] == "nlu_fallback"
 
 
-@pytest.mark.parametrize("text, intent", [("👍", "affirm"), ("👌🏻", "affirm"), ("👎", "deny"), ("🙏", "thank"), ("🌹🌹", "thank")])
+@pytest.mark.parametrize(
+    "text, intent", [("👍", "affirm"), ("👌🏻", "affirm"), ("👎", "deny"), ("🙏", "thank"), ("🌹🌹", "thank")]
+)
 async def test_an_answering_emoji_is_read_as_its_word(stack, text, intent):
     # A thumbs-up is how many older users say yes to a question; it once fell back.
     result = await parse(stack, text)

@@ -21,7 +21,9 @@ async def agency_callback(stack, agency: str, body: dict, secret: str | None = N
     raw = json.dumps(body, ensure_ascii=False).encode()
     secret = secret if secret is not None else stack.tokens[f"AGENCY_{agency.upper()}_CALLBACK_SECRET"]
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{stack.gateway}/webhooks/agency/{agency}/case-updates", data=raw, headers=signed_headers(secret, raw)) as r:
+        async with session.post(
+            f"{stack.gateway}/webhooks/agency/{agency}/case-updates", data=raw, headers=signed_headers(secret, raw)
+        ) as r:
             return r.status, await r.json()
 
 
@@ -114,7 +116,9 @@ async def test_a_polled_agency_change_reaches_the_subscriber(chat, stack):
     assert watched and "sealed_national_id" in watched and MARYAM["national_id"] not in watched
     async with aiohttp.ClientSession() as session:
         body = {"agency": "police", "tracking_code": police_case, "status": "approved", "status_text": "گواهی صادر شد"}
-        async with session.post(f"{stack.sandbox}/_control/case", json=body, headers={"X-Sandbox-Control": stack.tokens["SANDBOX_CONTROL_TOKEN"]}) as r:
+        async with session.post(
+            f"{stack.sandbox}/_control/case", json=body, headers={"X-Sandbox-Control": stack.tokens["SANDBOX_CONTROL_TOKEN"]}
+        ) as r:
             assert r.status == 200
     pushed = await chat._events(1)  # the poller asks every second in the test stack
     assert "گواهی صادر شد" in pushed[0]["text"]

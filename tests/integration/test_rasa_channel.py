@@ -13,7 +13,11 @@ pytestmark = pytest.mark.integration
 async def call(stack, body, token=None, raw=None):
     headers = {"X-Hamyar-Token": stack.tokens["RASA_CHANNEL_TOKEN"] if token is None else token}
     async with aiohttp.ClientSession() as session:
-        kwargs = {"data": raw, "headers": {**headers, "Content-Type": "application/json"}} if raw is not None else {"json": body, "headers": headers}
+        kwargs = (
+            {"data": raw, "headers": {**headers, "Content-Type": "application/json"}}
+            if raw is not None
+            else {"json": body, "headers": headers}
+        )
         async with session.post(f"{stack.rasa}/webhooks/hamyar/webhook", **kwargs) as response:
             return response.status, await response.json(content_type=None)
 
@@ -48,8 +52,13 @@ async def test_body_that_is_not_json(stack):
 
 
 async def test_errors_are_errors_not_empty_answers(stack):
-    status, answer = await call(stack, {"sender": sender(), "text": "سلام"})
+    conversation = sender()
+    status, answer = await call(stack, {"sender": conversation, "text": "سلام"})
     assert status == 200 and answer["messages"]
+    # A turn that says nothing (a session restarted after the privacy notice was shown) is
+    # reported as a failed turn, not as an empty answer the gateway would pass on as silence.
+    status, answer = await call(stack, {"sender": conversation, "payload": "/session_start"})
+    assert (status, answer) == (502, {"error": "no_reply", "messages": []})
 
 
 async def test_a_shared_contact_needs_no_sms(stack):
@@ -57,7 +66,9 @@ async def test_a_shared_contact_needs_no_sms(stack):
     await call(stack, {"sender": conversation, "text": "پرونده 7140508213457 چی شد"})
     await call(stack, {"sender": conversation, "text": "0016383230"})
     # The messenger vouches that this contact is the sender's own.
-    status, answer = await call(stack, {"sender": conversation, "text": "شماره من", "metadata": {"verified_phone": "09121000101"}})
+    status, answer = await call(
+        stack, {"sender": conversation, "text": "شماره من", "metadata": {"verified_phone": "09121000101"}}
+    )
     texts = "\n".join(m.get("text", "") for m in answer["messages"])
     assert status == 200
     assert "پیامکی" not in texts

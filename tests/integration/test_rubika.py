@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
 from connectors.settings import GatewaySettings
-from tests.integration.conftest import close_within
 from tests.fakes.rubika_api import FakeRubikaApi
+from tests.integration.conftest import close_within
 
 pytestmark = pytest.mark.integration
 SECRET = "r" * 24
@@ -25,10 +25,18 @@ async def rubika(stack, tmp_path, monkeypatch):
     api = TestServer(fake.app(), host="127.0.0.1")
     await api.start_server()
     channels = tmp_path / "channels.yml"
-    channels.write_text(f"rubika:\n  token: 'TOKEN'\n  base_url: {str(api.make_url('/v3')).rstrip('/')}\n  webhook_secret: {SECRET}\n", encoding="utf-8")
+    channels.write_text(
+        f"rubika:\n  token: 'TOKEN'\n  base_url: {str(api.make_url('/v3')).rstrip('/')}\n  webhook_secret: {SECRET}\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
-    settings = GatewaySettings(rasa_channel_token=stack.tokens["RASA_CHANNEL_TOKEN"], rasa_url=stack.rasa, redis_url=stack.redis_url,
-                               publish_content_on_start=False, public_url="https://hamyar.example")
+    settings = GatewaySettings(
+        rasa_channel_token=stack.tokens["RASA_CHANNEL_TOKEN"],
+        rasa_url=stack.rasa,
+        redis_url=stack.redis_url,
+        publish_content_on_start=False,
+        public_url="https://hamyar.example",
+    )
     gateway = TestServer(create_app(settings), host="127.0.0.1")
     await gateway.start_server()
     yield fake, str(gateway.make_url("")).rstrip("/")
@@ -37,14 +45,34 @@ async def rubika(stack, tmp_path, monkeypatch):
 
 
 def new_message(chat_id: str, text: str | None = None, button_id: str | None = None) -> dict:
-    return {"update": {"type": "NewMessage", "chat_id": chat_id, "new_message": {
-        "message_id": str(next(_ids)), "text": text, "time": str(int(time.time())), "is_edited": False, "sender_type": "User",
-        "sender_id": "u" + chat_id, "aux_data": {"start_id": None, "button_id": button_id}}}}
+    return {
+        "update": {
+            "type": "NewMessage",
+            "chat_id": chat_id,
+            "new_message": {
+                "message_id": str(next(_ids)),
+                "text": text,
+                "time": str(int(time.time())),
+                "is_edited": False,
+                "sender_type": "User",
+                "sender_id": "u" + chat_id,
+                "aux_data": {"start_id": None, "button_id": button_id},
+            },
+        }
+    }
 
 
 def inline_press(chat_id: str, button_id: str, text: str) -> dict:
-    return {"inline_message": {"sender_id": "u" + chat_id, "text": text, "location": None, "aux_data": {"start_id": None, "button_id": button_id},
-            "message_id": str(next(_ids)), "chat_id": chat_id}}
+    return {
+        "inline_message": {
+            "sender_id": "u" + chat_id,
+            "text": text,
+            "location": None,
+            "aux_data": {"start_id": None, "button_id": button_id},
+            "message_id": str(next(_ids)),
+            "chat_id": chat_id,
+        }
+    }
 
 
 async def deliver(url: str, body: dict, kind: str = "update", secret: str = SECRET) -> int:
@@ -60,8 +88,10 @@ def inline_buttons(message: dict) -> dict[str, str]:
 
 async def test_conversation_with_keypads(rubika):
     fake, url = rubika
-    assert fake.endpoints == {"ReceiveUpdate": f"https://hamyar.example/webhooks/rubika/{SECRET}/update",
-                              "ReceiveInlineMessage": f"https://hamyar.example/webhooks/rubika/{SECRET}/inline"}
+    assert fake.endpoints == {
+        "ReceiveUpdate": f"https://hamyar.example/webhooks/rubika/{SECRET}/update",
+        "ReceiveInlineMessage": f"https://hamyar.example/webhooks/rubika/{SECRET}/inline",
+    }
     chat_id = f"b{next(_ids)}"
     assert await deliver(url, new_message(chat_id, "سلام")) == 200
     sent = await fake.wait_for_sent(2)

@@ -24,8 +24,15 @@ async def test_citizen_uses_the_chat_page(stack, chromium, tmp_path):
     async with async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=chromium,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         page = await browser.new_page(locale="fa-IR")
         await page.goto(stack.gateway + "/")

@@ -58,7 +58,10 @@ def main(work: Path) -> dict:
         before = model.tuned()
         model.fit(ids, labels)
         after = model.tuned()
-        return {layer: max(float(np.abs(after[n] - before[n]).max()) for n in after if n.startswith(layer + ".")) for layer in ("l10", "l11")}
+        return {
+            layer: max(float(np.abs(after[n] - before[n]).max()) for n in after if n.startswith(layer + "."))
+            for layer in ("l10", "l11")
+        }
 
     out["moved"] = {"plain": moved(), "layer_decay_0": moved(layer_decay=0.0), "average_1": moved(average=1.0)}
 

@@ -92,7 +92,12 @@ def run(work: Path, name: str, copies: int) -> list[dict]:
 
 
 def main(work: Path) -> dict:
-    return {"none": run(work, "none", 0), "three": run(work, "three", 3), "again": run(work, "again", 3), "real": real_words(work)}
+    return {
+        "none": run(work, "none", 0),
+        "three": run(work, "three", 3),
+        "again": run(work, "again", 3),
+        "real": real_words(work),
+    }
 
 
 if __name__ == "__main__":

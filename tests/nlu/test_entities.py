@@ -1,6 +1,6 @@
 import pytest
 
-from nlu.catalog import CatalogFile, expand_env
+from agencies.catalog import CatalogFile, expand_env
 from nlu.entities import extract_entities
 from nlu.persian import normalize
 
@@ -12,7 +12,7 @@ def catalog():
 
 def entities(text, catalog):
     normalised = normalize(text)
-    return [(e.entity, e.value, normalised[e.start:e.end]) for e in extract_entities(normalised, catalog)]
+    return [(e.entity, e.value, normalised[e.start : e.end]) for e in extract_entities(normalised, catalog)]
 
 
 @pytest.mark.parametrize(
@@ -78,8 +78,12 @@ def test_a_new_service_needs_no_code_change(tmp_path):
     path = tmp_path / "agencies.yml"
     path.write_text(added, encoding="utf-8")
     catalog = CatalogFile(path).get()
-    assert [(e.entity, e.value) for e in extract_entities(normalize("پلاک ماشینم چی شد"), catalog)] == [("service", "vehicle_plate")]
-    assert [(e.entity, e.value) for e in extract_entities(normalize("وضعیت پلاک ماشین"), catalog)] == [("service", "vehicle_plate")]
+    assert [(e.entity, e.value) for e in extract_entities(normalize("پلاک ماشینم چی شد"), catalog)] == [
+        ("service", "vehicle_plate")
+    ]
+    assert [(e.entity, e.value) for e in extract_entities(normalize("وضعیت پلاک ماشین"), catalog)] == [
+        ("service", "vehicle_plate")
+    ]
     assert catalog.service("vehicle_plate").agency_id == "police"
 
 
@@ -89,7 +93,13 @@ def test_catalogue_is_reread_when_the_file_changes(tmp_path):
     path.write_text(source, encoding="utf-8")
     catalog_file = CatalogFile(path)
     assert catalog_file.get().service("vehicle_plate") is None
-    path.write_text(source.replace("      - id: clearance_certificate", "      - id: vehicle_plate\n        name: پلاک خودرو\n      - id: clearance_certificate"), encoding="utf-8")
+    path.write_text(
+        source.replace(
+            "      - id: clearance_certificate",
+            "      - id: vehicle_plate\n        name: پلاک خودرو\n      - id: clearance_certificate",
+        ),
+        encoding="utf-8",
+    )
     assert catalog_file.get().service("vehicle_plate") is not None
 
 

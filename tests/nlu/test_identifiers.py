@@ -27,7 +27,15 @@ def test_foreign_identifier_is_twelve_digits():
     assert not is_foreign_national_id("10481276359")
 
 
-@pytest.mark.parametrize("raw, phone", [("09121234567", "09121234567"), ("+989121234567", "09121234567"), ("00989121234567", "09121234567"), ("9121234567", "09121234567")])
+@pytest.mark.parametrize(
+    "raw, phone",
+    [
+        ("09121234567", "09121234567"),
+        ("+989121234567", "09121234567"),
+        ("00989121234567", "09121234567"),
+        ("9121234567", "09121234567"),
+    ],
+)
 def test_phone_forms(raw, phone):
     assert normalize_phone(raw) == phone
 

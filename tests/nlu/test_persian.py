@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 
@@ -173,12 +174,32 @@ def test_codes_keep_repeated_digits():
 def test_entity_spans_stay_aligned(text, span):
     normalised, mapping = normalize_with_map(text)
     start, end = span
-    assert normalised[mapping[start]:mapping[end]] == normalize(text[start:end])
+    assert normalised[mapping[start] : mapping[end]] == normalize(text[start:end])
     assert len(mapping) == len(text) + 1
     assert mapping == sorted(mapping)
 
 
+def shown_strings(node: object) -> list[str]:
+    """Every string a reply shows the citizen: texts and button titles, not payloads."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, list):
+        return [s for item in node for s in shown_strings(item)]
+    if isinstance(node, dict):
+        return [s for key, value in node.items() if key != "payload" for s in shown_strings(value)]
+    return []
+
+
 def test_replies_use_persian_digits():
+    import yaml
+
+    bot = Path(__file__).resolve().parents[2] / "bot"
+    replies = yaml.safe_load((bot / "replies.yml").read_text(encoding="utf-8"))
+    responses = yaml.safe_load((bot / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    shown = shown_strings(replies) + shown_strings(responses)
+    assert len(shown) > 100
+    # Numbers reach a reply through its placeholders, written by these two.
+    assert not [text for text in shown if re.search(r"[0-9]", text)]
     assert persian_digits(1405) == "۱۴۰۵"
     assert format_amount(1250000) == "۱٬۲۵۰٬۰۰۰ تومان"
 

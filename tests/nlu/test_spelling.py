@@ -3,7 +3,16 @@ import random
 import pytest
 
 from nlu.persian import normalize
-from nlu.spelling import Speller, edit_distance, is_common_slip, slip, latin_skeleton, latin_spelling, one_edit_away, persian_skeletons
+from nlu.spelling import (
+    Speller,
+    edit_distance,
+    is_common_slip,
+    latin_skeleton,
+    latin_spelling,
+    one_edit_away,
+    persian_skeletons,
+    slip,
+)
 
 TRAINING = [
     "سلام وقت بخیر",
@@ -39,7 +48,10 @@ def test_known_words_never_change(speller):
     assert speller.correct("mamnoon") == "mamnoon"
 
 
-@pytest.mark.parametrize("typo, word", [("سلم", "سلام"), (normalize("سلللللام"), "سلام"), ("پرودنه", "پرونده"), ("خداحفظ", "خداحافظ"), ("پروندهه", "پرونده")])
+@pytest.mark.parametrize(
+    "typo, word",
+    [("سلم", "سلام"), (normalize("سلللللام"), "سلام"), ("پرودنه", "پرونده"), ("خداحفظ", "خداحافظ"), ("پروندهه", "پرونده")],
+)
 def test_a_persian_typo_becomes_the_known_word(speller, typo, word):
     assert speller.correct(typo) == word
 
@@ -220,7 +232,9 @@ LOG_PROBS = {"سلام": -11.8, "قبلی": -13.4, "سالم": -13.0, "قلبی"
 
 def scored_speller(rare_margin: float, **changed: float) -> Speller:
     scores = {**LOG_PROBS, **changed}
-    return Speller.from_sentences([normalize(s).split() for s in TRAINING], [*LEXICON, "سام"], lambda w: scores.get(w, -20.0), rare_margin=rare_margin)
+    return Speller.from_sentences(
+        [normalize(s).split() for s in TRAINING], [*LEXICON, "سام"], lambda w: scores.get(w, -20.0), rare_margin=rare_margin
+    )
 
 
 def test_a_rare_real_word_a_common_slip_from_a_far_likelier_known_word_is_read_as_it():
@@ -239,14 +253,18 @@ def test_a_real_word_is_read_as_a_slip_only_by_the_margin_and_a_common_slip():
 
 
 def test_without_word_scores_no_real_word_is_read_as_a_slip_without_context():
-    assert Speller.from_sentences([normalize(s).split() for s in TRAINING], [*LEXICON, "سام"], rare_margin=7).correct("سام") == "سام"
+    assert (
+        Speller.from_sentences([normalize(s).split() for s in TRAINING], [*LEXICON, "سام"], rare_margin=7).correct("سام") == "سام"
+    )
 
 
 def real_word_speller(real_margin: float | None, **changed: float) -> Speller:
     """The training data's speller with a word list of real words it lacks, scored."""
     scores = {"اعتقاد": -14.0, "اعتقادا": -19.0, "انتقاد": -13.0, "اعتقدا": -24.0, "سردم": -16.0, "سرده": -15.0, **changed}
     lexicon = [*LEXICON, "اعتقاد", "انتقاد", "اعتقادا", "سرده"]
-    return Speller.from_sentences([normalize(s).split() for s in TRAINING], lexicon, lambda w: scores.get(w, -25.0), real_margin=real_margin)
+    return Speller.from_sentences(
+        [normalize(s).split() for s in TRAINING], lexicon, lambda w: scores.get(w, -25.0), real_margin=real_margin
+    )
 
 
 def test_a_word_neither_known_nor_real_is_read_as_the_real_word_a_common_slip_away():

@@ -25,7 +25,7 @@ def annotated_examples():
 def plain_with_spans(example: str):
     text, spans, position = "", [], 0
     for match in ANNOTATION.finditer(example):
-        text += example[position:match.start()]
+        text += example[position : match.start()]
         start = len(text)
         text += match.group(1)
         meta = match.group(2)

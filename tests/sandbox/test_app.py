@@ -1,7 +1,7 @@
 import aiohttp
 import yaml
 
-from sandbox.app import DATA_DIR
+from sandbox.config import DATA_DIR
 
 
 async def get(url, token=None, **kwargs):
@@ -27,7 +27,9 @@ async def test_seed_data_is_rich_enough(sandbox, tokens):
     for agency in catalog.agencies:
         data = yaml.safe_load((DATA_DIR / f"{agency.id}.yml").read_text(encoding="utf-8"))
         for service in agency.services:
-            status, body = await get(f"{base}/{agency.id}/v1/services/{service.id}/status", tokens[f"AGENCY_{agency.id.upper()}_TOKEN"])
+            status, body = await get(
+                f"{base}/{agency.id}/v1/services/{service.id}/status", tokens[f"AGENCY_{agency.id.upper()}_TOKEN"]
+            )
             assert status == 200, service.id
             statuses.add(body["status"])
         for case in data["cases"]:
@@ -65,8 +67,12 @@ async def test_complaint_is_idempotent_and_followable(sandbox, tokens):
 async def test_identity_match_and_sms_outbox(sandbox, tokens):
     base, _ = sandbox
     token = tokens["IDENTITY_TOKEN"]
-    assert (await get(f"{base}/identity/v1/match", token, method="POST", json={"national_id": "0016383230", "phone": "09121000101"}))[1] == {"match": True}
-    assert (await get(f"{base}/identity/v1/match", token, method="POST", json={"national_id": "0016383230", "phone": "09131000202"}))[1] == {"match": False}
+    assert (
+        await get(f"{base}/identity/v1/match", token, method="POST", json={"national_id": "0016383230", "phone": "09121000101"})
+    )[1] == {"match": True}
+    assert (
+        await get(f"{base}/identity/v1/match", token, method="POST", json={"national_id": "0016383230", "phone": "09131000202"})
+    )[1] == {"match": False}
     sms = tokens["SMS_TOKEN"]
     assert (await get(f"{base}/sms/v1/messages", sms, method="POST", json={"to": "09121000101", "text": "کد ۱۲۳"}))[0] == 202
     status, outbox = await get(f"{base}/sms/v1/outbox?to=09121000101", sms)
@@ -77,7 +83,14 @@ async def test_down_mode_and_malformed_input(sandbox, tokens):
     base, _ = sandbox
     token = tokens["AGENCY_SABT_TOKEN"]
     assert (await get(f"{base}/_control/mode", method="POST", json={"target": "sabt", "mode": "down"}))[0] == 401
-    assert (await get(f"{base}/_control/mode", method="POST", json={"target": "sabt", "mode": "down"}, headers={"X-Sandbox-Control": "control"}))[0] == 200
+    assert (
+        await get(
+            f"{base}/_control/mode",
+            method="POST",
+            json={"target": "sabt", "mode": "down"},
+            headers={"X-Sandbox-Control": "control"},
+        )
+    )[0] == 200
     assert (await get(f"{base}/sabt/v1/services/smart_card/status", token))[0] == 503
     assert (await get(f"{base}/identity/v1/match", tokens["IDENTITY_TOKEN"], method="POST", data=b"not json"))[0] == 400
 
@@ -88,6 +101,12 @@ async def test_openapi_describes_every_route(sandbox):
         async with session.get(f"{base}/openapi.yaml") as response:
             spec = yaml.safe_load(await response.text())
     assert set(spec["paths"]) == {
-        "/{agency}/v1/services/{service}/status", "/{agency}/v1/cases/{tracking_code}", "/{agency}/v1/complaints",
-        "/identity/v1/match", "/sms/v1/messages", "/sms/v1/outbox", "/_control/mode", "/_control/case",
+        "/{agency}/v1/services/{service}/status",
+        "/{agency}/v1/cases/{tracking_code}",
+        "/{agency}/v1/complaints",
+        "/identity/v1/match",
+        "/sms/v1/messages",
+        "/sms/v1/outbox",
+        "/_control/mode",
+        "/_control/case",
     }

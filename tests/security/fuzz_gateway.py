@@ -65,19 +65,105 @@ class Body:
 
 # Everyday things citizens write, and odd things they (or an attacker) may.
 WORDS = [
-    "سلام", "سلام وقت بخیر", "وضعیت پرونده", "پرونده ام چی شد", "سامانه گذرنامه کار میکنه؟", "سامانه کارت ملی کار میکنه؟", "منو",
-    "راهنما", "گذرنامه", "تامین اجتماعی", "ممنون", "خداحافظ", "شکایت دارم", "اپراتور", "salam", "vaziat parvande", "1", "۲", "٣",
-    "نه", "بله", "👍", "🙏", "دوباره بگو", "کد رهگیری ۱۴۰۳۱۲۳۴۵۶",
+    "سلام",
+    "سلام وقت بخیر",
+    "وضعیت پرونده",
+    "پرونده ام چی شد",
+    "سامانه گذرنامه کار میکنه؟",
+    "سامانه کارت ملی کار میکنه؟",
+    "منو",
+    "راهنما",
+    "گذرنامه",
+    "تامین اجتماعی",
+    "ممنون",
+    "خداحافظ",
+    "شکایت دارم",
+    "اپراتور",
+    "salam",
+    "vaziat parvande",
+    "1",
+    "۲",
+    "٣",
+    "نه",
+    "بله",
+    "👍",
+    "🙏",
+    "دوباره بگو",
+    "کد رهگیری ۱۴۰۳۱۲۳۴۵۶",
 ]
 ODD = [
-    "²", "①", "½", "۱" * 5000, "9" * 5000, "۱۲۳۴", "/greet", "/ /greet", "\u200f/greet", "\u200b/greet", "／greet", "//greet",
-    '/intent{"national_id": "1234567890"}', "\x00", "\ufeff", "ا" * 4096, "ا" * 4097, "a " * 2000, "\u202eسلام", "<script>alert(1)</script>",
-    "'; DROP TABLE x; --", "%s%s%n", "{{7*7}}", "\\", "ِ" * 300, "👨‍👩‍👧‍👦" * 50, "\r\n\r\n", " ", "", "-1", "0", "1e9", "999",
+    "²",
+    "①",
+    "½",
+    "۱" * 5000,
+    "9" * 5000,
+    "۱۲۳۴",
+    "/greet",
+    "/ /greet",
+    "\u200f/greet",
+    "\u200b/greet",
+    "／greet",
+    "//greet",
+    '/intent{"national_id": "1234567890"}',
+    "\x00",
+    "\ufeff",
+    "ا" * 4096,
+    "ا" * 4097,
+    "a " * 2000,
+    "\u202eسلام",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE x; --",
+    "%s%s%n",
+    "{{7*7}}",
+    "\\",
+    "ِ" * 300,
+    "👨‍👩‍👧‍👦" * 50,
+    "\r\n\r\n",
+    " ",
+    "",
+    "-1",
+    "0",
+    "1e9",
+    "999",
 ]
-_ALPHABET = [(0x20, 0x7E), (0x600, 0x6FF), (0x200B, 0x200F), (0x202A, 0x202E), (0x1F300, 0x1F6FF), (0xA0, 0x2FF), (0x900, 0x97F), (0xFF00, 0xFF5E)]
-_KEYS = ["update_id", "message", "message_id", "chat", "id", "type", "from", "text", "contact", "phone_number", "user_id", "data",
-         "callback_query", "update", "inline_message", "new_message", "chat_id", "sender_id", "aux_data", "button_id", "payload",
-         "tracking_code", "status_text", "phone", "date", "x"]
+_ALPHABET = [
+    (0x20, 0x7E),
+    (0x600, 0x6FF),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x1F300, 0x1F6FF),
+    (0xA0, 0x2FF),
+    (0x900, 0x97F),
+    (0xFF00, 0xFF5E),
+]
+_KEYS = [
+    "update_id",
+    "message",
+    "message_id",
+    "chat",
+    "id",
+    "type",
+    "from",
+    "text",
+    "contact",
+    "phone_number",
+    "user_id",
+    "data",
+    "callback_query",
+    "update",
+    "inline_message",
+    "new_message",
+    "chat_id",
+    "sender_id",
+    "aux_data",
+    "button_id",
+    "payload",
+    "tracking_code",
+    "status_text",
+    "phone",
+    "date",
+    "x",
+]
 
 
 def _text(rng: random.Random, size: int) -> str:
@@ -88,10 +174,29 @@ def _json(rng: random.Random, depth: int = 0) -> Any:
     """A random JSON value, shallow and small."""
     roll = rng.random()
     if depth > 3 or roll < 0.55:
-        return rng.choice([
-            None, True, False, 0, -1, 1, 2**31, 2**63, -(2**70), 10**30, 10**200, 0.5, -1e300, "", "0", "x",
-            _text(rng, rng.randint(0, 20)), rng.choice(ODD[:20]), rng.randint(-1000, 10**12),
-        ])
+        return rng.choice(
+            [
+                None,
+                True,
+                False,
+                0,
+                -1,
+                1,
+                2**31,
+                2**63,
+                -(2**70),
+                10**30,
+                10**200,
+                0.5,
+                -1e300,
+                "",
+                "0",
+                "x",
+                _text(rng, rng.randint(0, 20)),
+                rng.choice(ODD[:20]),
+                rng.randint(-1000, 10**12),
+            ]
+        )
     if roll < 0.75:
         return [_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
     return {rng.choice(_KEYS) if rng.random() < 0.7 else _text(rng, 3): _json(rng, depth + 1) for _ in range(rng.randint(0, 5))}
@@ -126,21 +231,23 @@ def _mutate(rng: random.Random, value: Any) -> Any:
 
 def _raw(rng: random.Random) -> bytes:
     """Bytes that are not the JSON object a door wants."""
-    return rng.choice([
-        lambda: bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 200))),
-        lambda: b"",
-        lambda: b"null",
-        lambda: b"[]",
-        lambda: b'"x"',
-        lambda: b"{" * rng.randint(1, 5000),
-        lambda: b'{"a": ' + b"[" * 3000 + b"]" * 3000 + b"}",
-        lambda: b'{"update_id": 1, "message": {"text": "\\ud800"}}',
-        lambda: b'{"update_id": NaN}',
-        lambda: b'{"update_id": 1e999}',
-        lambda: b'{"message_id": "m", "message_id": 5}',
-        lambda: json.dumps(_json(rng)).encode()[: rng.randint(0, 50)],
-        lambda: "{\"text\": \"سلام\"}".encode("utf-16"),
-    ])()
+    return rng.choice(
+        [
+            lambda: bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 200))),
+            lambda: b"",
+            lambda: b"null",
+            lambda: b"[]",
+            lambda: b'"x"',
+            lambda: b"{" * rng.randint(1, 5000),
+            lambda: b'{"a": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+            lambda: b'{"update_id": 1, "message": {"text": "\\ud800"}}',
+            lambda: b'{"update_id": NaN}',
+            lambda: b'{"update_id": 1e999}',
+            lambda: b'{"message_id": "m", "message_id": 5}',
+            lambda: json.dumps(_json(rng)).encode()[: rng.randint(0, 50)],
+            lambda: '{"text": "سلام"}'.encode("utf-16"),
+        ]
+    )()
 
 
 def _id(rng: random.Random, size: int = 12) -> str:
@@ -189,30 +296,69 @@ class Generator:
         chat_id = rng.randint(10**9, 10**12) * rng.choice([1, 1, -1])
         user_id, message_id, update_id = rng.randint(10**9, 10**12), rng.randint(1, 10**9), rng.randint(1, 2**31)
         sender = {"id": user_id, "is_bot": False, "first_name": _text(rng, 5) or "x"}
-        message = {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"}, "from": sender}
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "from": sender,
+        }
         roll = rng.random()
         if rich and roll < 0.75:
             message["text"] = _message_text(rng)
         elif rich and roll < 0.9:
-            message["text"] = rng.choice(["/start", "/start guide-passport-new", "/start case", "/start status", "/start guide-nope", "/start " + _text(rng, 20)])
+            message["text"] = rng.choice(
+                [
+                    "/start",
+                    "/start guide-passport-new",
+                    "/start case",
+                    "/start status",
+                    "/start guide-nope",
+                    "/start " + _text(rng, 20),
+                ]
+            )
         elif rich:
-            message["contact"] = {"phone_number": "98912" + str(rng.randint(1000000, 9999999)), "first_name": "x", "user_id": user_id}
+            message["contact"] = {
+                "phone_number": "98912" + str(rng.randint(1000000, 9999999)),
+                "first_name": "x",
+                "user_id": user_id,
+            }
         elif roll < 0.3:
             message["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
         elif roll < 0.45:
             message["location"] = {"latitude": 35.7, "longitude": 51.4}
         elif roll < 0.85:
-            query = {"id": str(rng.randint(1, 10**18)), "chat_instance": "i", "from": sender, "data": _id(rng, rng.randint(1, 64)), "message": {**message, "text": "x"}}
+            query = {
+                "id": str(rng.randint(1, 10**18)),
+                "chat_instance": "i",
+                "from": sender,
+                "data": _id(rng, rng.randint(1, 64)),
+                "message": {**message, "text": "x"},
+            }
             return {"update_id": update_id, "callback_query": query}
         else:
-            return {"update_id": update_id, "my_chat_member": {"chat": message["chat"], "from": sender, "date": 0,
-                    "old_chat_member": {"status": "member", "user": sender}, "new_chat_member": {"status": "left", "user": sender}}}
+            return {
+                "update_id": update_id,
+                "my_chat_member": {
+                    "chat": message["chat"],
+                    "from": sender,
+                    "date": 0,
+                    "old_chat_member": {"status": "member", "user": sender},
+                    "new_chat_member": {"status": "left", "user": sender},
+                },
+            }
         return {"update_id": update_id, "message": message}
 
     def _rubika(self, rng: random.Random, rich: bool) -> dict:
         chat_id, message_id = "b0" + _id(rng, 14), str(rng.randint(1, 10**15))
-        message = {"message_id": message_id, "text": None, "time": str(int(time.time())), "is_edited": False, "sender_type": "User",
-                   "sender_id": "u0" + _id(rng, 10), "aux_data": {"start_id": None, "button_id": None}}
+        message = {
+            "message_id": message_id,
+            "text": None,
+            "time": str(int(time.time())),
+            "is_edited": False,
+            "sender_type": "User",
+            "sender_id": "u0" + _id(rng, 10),
+            "aux_data": {"start_id": None, "button_id": None},
+        }
         roll = rng.random()
         if rich:
             message["text"] = _message_text(rng)
@@ -222,7 +368,12 @@ class Generator:
             message["aux_data"]["button_id"] = _id(rng, 8)
             return {"inline_message": {**message, "chat_id": chat_id}}
         else:
-            return {"update": {"type": rng.choice(["StartedBot", "StoppedBot", "UpdatedMessage", "RemovedMessage"]), "chat_id": chat_id}}
+            return {
+                "update": {
+                    "type": rng.choice(["StartedBot", "StoppedBot", "UpdatedMessage", "RemovedMessage"]),
+                    "chat_id": chat_id,
+                }
+            }
         return {"update": {"type": "NewMessage", "chat_id": chat_id, "new_message": message}}
 
     def _agency(self, rng: random.Random) -> dict:
@@ -236,7 +387,11 @@ class Generator:
 
     def _signed(self, rng: random.Random, secret: str, data: bytes, attack: bool) -> dict:
         timestamp = str(int(time.time()))
-        headers = {"Content-Type": "application/json", "X-Hamyar-Timestamp": timestamp, "X-Hamyar-Signature": sign(secret, timestamp, data)}
+        headers = {
+            "Content-Type": "application/json",
+            "X-Hamyar-Timestamp": timestamp,
+            "X-Hamyar-Signature": sign(secret, timestamp, data),
+        }
         if attack:
             kind = rng.randrange(8)
             if kind == 0:
@@ -282,7 +437,10 @@ class Generator:
                 path = rng.choice(["/webhooks/agency/sabt/case-updates", "/webhooks/agency/nope/case-updates"])
             headers = self._signed(rng, d.agency_secret, data, attack)
         elif door == "telegram":
-            path, headers = f"/webhooks/messenger/{d.messenger}/{d.messenger_secret}", {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": d.messenger_secret}
+            path, headers = (
+                f"/webhooks/messenger/{d.messenger}/{d.messenger_secret}",
+                {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": d.messenger_secret},
+            )
             if attack:
                 roll = rng.randrange(4)
                 if roll == 0:
@@ -292,7 +450,9 @@ class Generator:
                 elif roll == 2:
                     path = f"/webhooks/messenger/rubika/{d.rubika_secret}"
                 else:
-                    headers["Content-Type"] = rng.choice(["text/plain", "application/json; charset=nonesuch", "application/x-www-form-urlencoded"])
+                    headers["Content-Type"] = rng.choice(
+                        ["text/plain", "application/json; charset=nonesuch", "application/x-www-form-urlencoded"]
+                    )
         else:
             kind = rng.choice(["update", "inline"])
             path, headers = f"/webhooks/rubika/{d.rubika_secret}/{kind}", {"Content-Type": "application/json"}
@@ -309,8 +469,11 @@ class Generator:
         door = rng.choices(["sms", "eitaa", "telegram", "rubika", "agency"], weights=[22, 12, 28, 22, 16])[0]
         rich = rng.random() < self.valid_share
         valid_obj = {
-            "sms": lambda: self._generic(rng, rich), "eitaa": lambda: self._generic(rng, rich), "telegram": lambda: self._telegram(rng, rich),
-            "rubika": lambda: self._rubika(rng, rich), "agency": lambda: self._agency(rng),
+            "sms": lambda: self._generic(rng, rich),
+            "eitaa": lambda: self._generic(rng, rich),
+            "telegram": lambda: self._telegram(rng, rich),
+            "rubika": lambda: self._rubika(rng, rich),
+            "agency": lambda: self._agency(rng),
         }[door]
         if rich:
             mode = "valid"
@@ -349,11 +512,15 @@ class Report:
         lines = [
             f"bodies {self.bodies} (valid {self.valid}, for Rasa {self.rasa}) in {self.seconds:.1f} s: {self.bodies / max(self.seconds, 1e-9):.0f} a second",
             "answers " + ", ".join(f"{status}: {n}" for status, n in sorted(self.statuses.items(), key=str)),
-            *(f"  {door}: " + ", ".join(f"{s}: {n} ({self.waited[door, s] / n * 1000:.0f} ms)" for s, n in sorted(c.items(), key=str))
-              for door, c in sorted(self.by_door.items())),
+            *(
+                f"  {door}: "
+                + ", ".join(f"{s}: {n} ({self.waited[door, s] / n * 1000:.0f} ms)" for s, n in sorted(c.items(), key=str))
+                for door, c in sorted(self.by_door.items())
+            ),
             f"5xx or broken: {self.server_errors}" + (f" (first: {self.failures[:5]})" if self.failures else ""),
             f"gateway RSS: {self.rss_start_kb / 1024:.1f} MB at start, {self.rss_end_kb / 1024:.1f} MB at end, {self.rss_peak_kb / 1024:.1f} MB at most",
-            f"unhandled exceptions in the gateway log: {len(self.log_problems)}" + (f" (first: {self.log_problems[:3]})" if self.log_problems else ""),
+            f"unhandled exceptions in the gateway log: {len(self.log_problems)}"
+            + (f" (first: {self.log_problems[:3]})" if self.log_problems else ""),
         ]
         return "\n".join(lines)
 
@@ -365,8 +532,18 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-async def run(doors: Doors, count: int, *, gateway_pid: int, gateway_log: Path, concurrency: int = 32, rasa_concurrency: int = 4,
-              seed: int = 20, valid_share: float = 0.01, progress: Optional[Callable[[str], None]] = None) -> Report:
+async def run(
+    doors: Doors,
+    count: int,
+    *,
+    gateway_pid: int,
+    gateway_log: Path,
+    concurrency: int = 32,
+    rasa_concurrency: int = 4,
+    seed: int = 20,
+    valid_share: float = 0.01,
+    progress: Optional[Callable[[str], None]] = None,
+) -> Report:
     """Sends ``count`` bodies and reports what came back. Bodies for Rasa go in a lane of their
     own, ``rasa_concurrency`` at a time (Rasa turns one at a time anyway); the others, which the
     gateway answers itself, ``concurrency`` at a time, so they do not wait behind Rasa turns.
@@ -379,7 +556,9 @@ async def run(doors: Doors, count: int, *, gateway_pid: int, gateway_log: Path, 
     lanes = {False: asyncio.Queue(maxsize=concurrency), True: asyncio.Queue()}
     timeout = aiohttp.ClientTimeout(total=120)
 
-    async with aiohttp.ClientSession(base_url=doors.base, connector=aiohttp.TCPConnector(limit=concurrency + rasa_concurrency), timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        base_url=doors.base, connector=aiohttp.TCPConnector(limit=concurrency + rasa_concurrency), timeout=timeout
+    ) as session:
 
         async def send(number: int, body: Body) -> None:
             sent = time.monotonic()
@@ -420,11 +599,17 @@ async def run(doors: Doors, count: int, *, gateway_pid: int, gateway_log: Path, 
                 report.rss_peak_kb = max(report.rss_peak_kb, rss_kb(gateway_pid))
                 if progress is not None and ticks % 15 == 0:
                     rate = report.bodies / (time.monotonic() - started)
-                    progress(f"{report.bodies} sent, {rate:.0f} a second, {report.server_errors} 5xx, gateway RSS {rss_kb(gateway_pid) / 1024:.0f} MB")
+                    progress(
+                        f"{report.bodies} sent, {rate:.0f} a second, {report.server_errors} 5xx, gateway RSS {rss_kb(gateway_pid) / 1024:.0f} MB"
+                    )
 
         watcher = asyncio.create_task(watch())
         try:
-            await asyncio.gather(produce(), *(worker(lanes[False]) for _ in range(concurrency)), *(worker(lanes[True]) for _ in range(rasa_concurrency)))
+            await asyncio.gather(
+                produce(),
+                *(worker(lanes[False]) for _ in range(concurrency)),
+                *(worker(lanes[True]) for _ in range(rasa_concurrency)),
+            )
         finally:
             watcher.cancel()
     report.seconds = time.monotonic() - started
@@ -432,5 +617,7 @@ async def run(doors: Doors, count: int, *, gateway_pid: int, gateway_log: Path, 
     report.rss_peak_kb = max(report.rss_peak_kb, report.rss_end_kb)
     with open(gateway_log, "rb") as handle:
         handle.seek(log_start)
-        report.log_problems = [line.decode(errors="replace")[:200] for line in handle if UNHANDLED.search(line.decode(errors="replace"))]
+        report.log_problems = [
+            line.decode(errors="replace")[:200] for line in handle if UNHANDLED.search(line.decode(errors="replace"))
+        ]
     return report

@@ -72,9 +72,14 @@ class Bridge:
 
     def delivered(self, conversation: str, words: str) -> int:
         """How many notices containing ``words`` the bridge took for one conversation."""
-        return sum(1 for path, body, status in self.posts
-                   if path == "hook" and status == 200 and body.get("conversation_id") == conversation
-                   and any(words in reply["text"] for reply in body.get("replies", [])))
+        return sum(
+            1
+            for path, body, status in self.posts
+            if path == "hook"
+            and status == 200
+            and body.get("conversation_id") == conversation
+            and any(words in reply["text"] for reply in body.get("replies", []))
+        )
 
     async def close(self) -> None:
         await self._server.close()
@@ -94,9 +99,16 @@ class Gateway:
         monkeypatch.setenv("AGENCY_TAMIN_CALLBACK_SECRET", TAMIN_SECRET)
         if not settings.pop("keep_data_key", False):
             monkeypatch.setenv("HAMYAR_DATA_KEY", Fernet.generate_key().decode())
-        self._settings = dict(rasa_channel_token="t", rasa_url=f"http://127.0.0.1:{free_port()}", redis_url=redis_url,
-                              turn_timeout_seconds=2, publish_content_on_start=False, hamyar_admin_token=ADMIN_TOKEN,
-                              case_poll_seconds=0, notice_retry_seconds=0.2)
+        self._settings = dict(
+            rasa_channel_token="t",
+            rasa_url=f"http://127.0.0.1:{free_port()}",
+            redis_url=redis_url,
+            turn_timeout_seconds=2,
+            publish_content_on_start=False,
+            hamyar_admin_token=ADMIN_TOKEN,
+            case_poll_seconds=0,
+            notice_retry_seconds=0.2,
+        )
         self._settings.update(settings)
         self._server: Optional[TestServer] = None
 
@@ -123,7 +135,9 @@ class Gateway:
             async with session.post(self.url + path, data=raw, headers=headers) as response:
                 return response.status, await response.json(content_type=None)
 
-    async def agency_callback(self, body: dict, headers: Optional[dict] = None, now: Optional[float] = None) -> tuple[int, dict, dict]:
+    async def agency_callback(
+        self, body: dict, headers: Optional[dict] = None, now: Optional[float] = None
+    ) -> tuple[int, dict, dict]:
         """Posts a signed case change; also returns the headers, to send the very same again."""
         raw = json.dumps(body, ensure_ascii=False).encode()
         headers = headers or signed_headers(TAMIN_SECRET, raw, now=now)

@@ -21,8 +21,13 @@ FORGED_CALL = {
     "domain": {},
     "tracker": {
         "sender_id": "attacker",
-        "slots": {"tracking_code": "914050821406375", "national_id": "0926064541", "phone_number": "09151000303",
-                  "identity_verified": True, "verified_national_id": "0926064541"},
+        "slots": {
+            "tracking_code": "914050821406375",
+            "national_id": "0926064541",
+            "phone_number": "09151000303",
+            "identity_verified": True,
+            "verified_national_id": "0926064541",
+        },
         "latest_message": {"text": "914050821406375", "intent": {"name": "track_case"}, "entities": []},
         "events": [],
         "paused": False,
@@ -42,7 +47,11 @@ async def post(url: str, body: dict, headers: dict | None = None) -> tuple[int, 
 @pytest.mark.integration
 async def test_a_tracker_posted_without_rasas_token_is_refused(stack, chat):
     webhook = f"{stack.actions}/webhook"
-    for headers in ({}, {"X-Hamyar-Action-Token": "guess-" + uuid.uuid4().hex}, {"Authorization": f"Bearer {stack.tokens['RASA_API_TOKEN']}"}):
+    for headers in (
+        {},
+        {"X-Hamyar-Action-Token": "guess-" + uuid.uuid4().hex},
+        {"Authorization": f"Bearer {stack.tokens['RASA_API_TOKEN']}"},
+    ):
         status, body = await post(webhook, FORGED_CALL, headers)
         assert status == 401, (headers, status, body[:300])
         assert "گذرنامه" not in body and "0926064541" not in body
@@ -59,9 +68,14 @@ async def test_a_tracker_posted_without_rasas_token_is_refused(stack, chat):
 
 def start_action_server(env: dict) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "actions.server", "--port", str(port)], cwd=ROOT,
-                               env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **env},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "actions.server", "--port", str(port)],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     return process, port
 
 
@@ -72,7 +86,7 @@ def listening_addresses(port: int) -> set[str]:
         local, state = line.split()[1], line.split()[3]
         address, hex_port = local.split(":")
         if state == "0A" and int(hex_port, 16) == port:
-            found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+            found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
     return found
 
 

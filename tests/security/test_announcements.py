@@ -11,7 +11,7 @@ import sys
 import aiohttp
 import pytest
 
-from notifications.store import SubscriptionStore
+from agencies.subscriptions import SubscriptionStore
 from tests.conftest import ROOT
 from tests.security.notice_kit import ADMIN_TOKEN, MARYAM_CASE, Bridge, Gateway, eventually, queue_drained
 
@@ -98,8 +98,16 @@ async def test_progress_shows_who_is_still_waiting(gateway, bridge):
 async def test_the_command_line_waits_for_the_report_and_a_rerun_sends_nothing_more(gateway, bridge):
     async def run_cli() -> tuple[int, dict]:
         env = {**os.environ, "HAMYAR_ADMIN_TOKEN": ADMIN_TOKEN, "GATEWAY_URL": gateway.url, "PYTHONPATH": str(ROOT)}
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "notifications.announcements", TEXT, cwd=ROOT, env=env,
-                                                       stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "notifications.announcements",
+            TEXT,
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, err.decode()
         return process.returncode, json.loads(out)

@@ -66,13 +66,23 @@ async def fuzzed_gateway(stack, fakes, tmp_path) -> AsyncIterator[tuple[Doors, s
     }
     log = tmp_path / "fuzzed-gateway.log"
     with open(log, "w") as handle:
-        process = subprocess.Popen([sys.executable, "-m", "connectors.gateway"], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "connectors.gateway"], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         # In a thread: the fakes it calls at start run on this event loop.
         await asyncio.to_thread(wait_until, lambda: http_ok(f"{base}/health"), 60, "fuzzed gateway", process)
-        doors = Doors(base=base, sms_secret=stack.env["GENERIC_SMS_SECRET"], eitaa_secret=stack.env["GENERIC_EITAA_SECRET"], messenger="telegram",
-                      messenger_secret=MESSENGER_SECRET, rubika_secret=RUBIKA_SECRET, agency="tamin", agency_secret=stack.env["AGENCY_TAMIN_CALLBACK_SECRET"])
+        doors = Doors(
+            base=base,
+            sms_secret=stack.env["GENERIC_SMS_SECRET"],
+            eitaa_secret=stack.env["GENERIC_EITAA_SECRET"],
+            messenger="telegram",
+            messenger_secret=MESSENGER_SECRET,
+            rubika_secret=RUBIKA_SECRET,
+            agency="tamin",
+            agency_secret=stack.env["AGENCY_TAMIN_CALLBACK_SECRET"],
+        )
         yield doors, process, log
     except Exception:
         print(log.read_text(errors="replace")[-4000:])
@@ -87,8 +97,15 @@ async def fuzzed_gateway(stack, fakes, tmp_path) -> AsyncIterator[tuple[Doors, s
 
 async def test_generated_bodies_get_no_5xx_and_no_unhandled_exception(fuzzed_gateway):
     doors, process, log = fuzzed_gateway
-    report = await run(doors, BODIES, gateway_pid=process.pid, gateway_log=log, concurrency=CONCURRENCY, valid_share=VALID_SHARE,
-                       progress=(lambda line: print(line, flush=True)) if BODIES > 2000 else None)
+    report = await run(
+        doors,
+        BODIES,
+        gateway_pid=process.pid,
+        gateway_log=log,
+        concurrency=CONCURRENCY,
+        valid_share=VALID_SHARE,
+        progress=(lambda line: print(line, flush=True)) if BODIES > 2000 else None,
+    )
     print("\n" + report.text())
     assert report.bodies == BODIES
     assert report.server_errors == 0, report.text()

@@ -39,22 +39,85 @@ from notifications.agency_updates import CaseChange
 
 # About 5 s in all on a quiet machine, under 30 s on a busy one; HAMYAR_FUZZ_EXAMPLES=20000 for a long search by hand.
 EXAMPLES = int(os.environ.get("HAMYAR_FUZZ_EXAMPLES", "200"))
-FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-VALID = settings(max_examples=max(EXAMPLES // 3, 1), derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+VALID = settings(
+    max_examples=max(EXAMPLES // 3, 1),
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # The keys the parsers read, so that random objects sometimes hit them.
 KEYS = [
-    "update_id", "message", "edited_message", "channel_post", "callback_query", "message_id", "date", "chat", "id", "type",
-    "from", "is_bot", "first_name", "text", "contact", "phone_number", "user_id", "data", "photo", "entities",
-    "update", "inline_message", "new_message", "chat_id", "sender_id", "aux_data", "button_id", "file", "sticker", "location",
-    "user_id", "payload", "phone", "tracking_code", "status_text", "updated_at",
+    "update_id",
+    "message",
+    "edited_message",
+    "channel_post",
+    "callback_query",
+    "message_id",
+    "date",
+    "chat",
+    "id",
+    "type",
+    "from",
+    "is_bot",
+    "first_name",
+    "text",
+    "contact",
+    "phone_number",
+    "user_id",
+    "data",
+    "photo",
+    "entities",
+    "update",
+    "inline_message",
+    "new_message",
+    "chat_id",
+    "sender_id",
+    "aux_data",
+    "button_id",
+    "file",
+    "sticker",
+    "location",
+    "user_id",
+    "payload",
+    "phone",
+    "tracking_code",
+    "status_text",
+    "updated_at",
 ]
 SCALARS = (
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30)
-    | st.sampled_from([10**200, -(10**200), 2**64, "", "0", "²", "۱" * 50, "/start", "/start guide-x", "private", "NewMessage", "\u200f/greet", "9" * 400])
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+    | st.sampled_from(
+        [
+            10**200,
+            -(10**200),
+            2**64,
+            "",
+            "0",
+            "²",
+            "۱" * 50,
+            "/start",
+            "/start guide-x",
+            "private",
+            "NewMessage",
+            "\u200f/greet",
+            "9" * 400,
+        ]
+    )
 )
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), inner, max_size=5), max_leaves=25)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), inner, max_size=5),
+    max_leaves=25,
+)
 _DROP = object()
 
 
@@ -91,12 +154,24 @@ def fields(message: Optional[InboundMessage]) -> Optional[dict]:
     """What a parser decided (not the time it was received, nor fields other items add)."""
     if message is None:
         return None
-    return message.model_dump(include={"channel", "chat_id", "user_id", "message_id", "text", "button_id", "internal_payload", "verified_phone", "kind"})
+    return message.model_dump(
+        include={"channel", "chat_id", "user_id", "message_id", "text", "button_id", "internal_payload", "verified_phone", "kind"}
+    )
 
 
 def expected(channel: str, chat_id: str, user_id: str, message_id: str, **extra) -> dict:
-    return {"channel": channel, "chat_id": chat_id, "user_id": user_id, "message_id": message_id, "text": None, "button_id": None,
-            "internal_payload": None, "verified_phone": None, "kind": "text", **extra}
+    return {
+        "channel": channel,
+        "chat_id": chat_id,
+        "user_id": user_id,
+        "message_id": message_id,
+        "text": None,
+        "button_id": None,
+        "internal_payload": None,
+        "verified_phone": None,
+        "kind": "text",
+        **extra,
+    }
 
 
 WORDS = st.text(min_size=1, max_size=200).filter(lambda t: not t.startswith("/start"))
@@ -112,13 +187,20 @@ SAFE_ID = st.from_regex(r"[A-Za-z0-9_\-]{1,128}", fullmatch=True)
 
 @st.composite
 def generic_bodies(draw) -> dict:
-    body = {"message_id": draw(st.text(min_size=1, max_size=128)), "user_id": draw(st.text(min_size=1, max_size=128)), "chat_id": draw(SAFE_ID)}
+    body = {
+        "message_id": draw(st.text(min_size=1, max_size=128)),
+        "user_id": draw(st.text(min_size=1, max_size=128)),
+        "chat_id": draw(SAFE_ID),
+    }
     if draw(st.booleans()):
         body["text"] = draw(st.text(max_size=300))
     else:
         body["payload"] = draw(st.text(min_size=1, max_size=64))
     if draw(st.booleans()):
-        body["contact"] = {"phone": draw(PHONE | st.text(max_size=32)), "user_id": draw(st.sampled_from([body["user_id"], "someone-else"]))}
+        body["contact"] = {
+            "phone": draw(PHONE | st.text(max_size=32)),
+            "user_id": draw(st.sampled_from([body["user_id"], "someone-else"])),
+        }
     return body
 
 
@@ -132,7 +214,11 @@ def read_generic(raw: bytes) -> Optional[InboundMessage]:
 
 
 @FUZZ
-@given(st.binary(max_size=300) | JSON.map(lambda v: json.dumps(v).encode()) | mutated(generic_bodies()).map(lambda v: json.dumps(v).encode()))
+@given(
+    st.binary(max_size=300)
+    | JSON.map(lambda v: json.dumps(v).encode())
+    | mutated(generic_bodies()).map(lambda v: json.dumps(v).encode())
+)
 def test_generic_body_never_raises_but_is_refused(raw):
     message = read_generic(raw)
     assert message is None or isinstance(message, InboundMessage)
@@ -146,8 +232,15 @@ def test_generic_body_maps_to_its_message(body):
     own = contact is not None and contact["user_id"] == body["user_id"]
     phone = normalize_phone(contact["phone"]) if own else None
     assert phone is None or re.fullmatch(r"09[0-9]{9}", phone)
-    assert fields(message) == expected("sms", body["chat_id"], body["user_id"], body["message_id"], text=None if body.get("payload") else body.get("text"),
-                                       button_id=body.get("payload"), verified_phone=phone)
+    assert fields(message) == expected(
+        "sms",
+        body["chat_id"],
+        body["user_id"],
+        body["message_id"],
+        text=None if body.get("payload") else body.get("text"),
+        button_id=body.get("payload"),
+        verified_phone=phone,
+    )
 
 
 # --- numbered replies ----------------------------------------------------------------------------
@@ -163,7 +256,12 @@ def test_any_reply_is_an_option_number_or_words(text):
 
 
 @VALID
-@given(st.integers(min_value=1, max_value=999), st.sampled_from(sorted(DIGITS)), st.sampled_from(["", " ", "  "]), st.sampled_from(["", ".", " ."]))
+@given(
+    st.integers(min_value=1, max_value=999),
+    st.sampled_from(sorted(DIGITS)),
+    st.sampled_from(["", " ", "  "]),
+    st.sampled_from(["", ".", " ."]),
+)
 def test_an_option_number_in_any_script(number, script, before, after):
     written = "".join(DIGITS[script][int(d)] for d in str(number))
     assert option_number(f"{before}{written}{after}") == number
@@ -176,9 +274,11 @@ def test_an_option_number_in_any_script(number, script, before, after):
 @given(st.text() | st.from_regex(r"\s*(guide|case|status)(-[\w\-]{0,70})?\s*", fullmatch=True))
 def test_any_start_argument_is_a_known_payload_or_none(argument):
     payload = messenger.deep_link_payload(argument)
-    assert payload in (None, "/case_status", "/service_status") or re.fullmatch(r'/how_to\{"article_id":"[a-z0-9\-]{1,60}"\}', payload), payload
+    assert payload in (None, "/case_status", "/service_status") or re.fullmatch(
+        r'/how_to\{"article_id":"[a-z0-9\-]{1,60}"\}', payload
+    ), payload
     if payload and payload.startswith("/how_to"):
-        assert json.loads(payload[len("/how_to"):])["article_id"]
+        assert json.loads(payload[len("/how_to") :])["article_id"]
 
 
 @VALID
@@ -196,8 +296,15 @@ def test_a_deep_link_opens_its_place(slug, space):
 def adapter() -> messenger.MessengerAdapter:
     """A real adapter (python-telegram-bot Application, never started: nothing is sent). Its
     router and replies are not reached by ``read`` and ``inbound``."""
-    profile = messenger.MessengerProfile(name="telegram", token="123:ABC", base_url="http://127.0.0.1:9/bot", base_file_url="http://127.0.0.1:9/file/bot",
-                                         mode="webhook", webhook_secret="w" * 20, secret_header=True)
+    profile = messenger.MessengerProfile(
+        name="telegram",
+        token="123:ABC",
+        base_url="http://127.0.0.1:9/bot",
+        base_file_url="http://127.0.0.1:9/file/bot",
+        mode="webhook",
+        webhook_secret="w" * 20,
+        secret_header=True,
+    )
     return messenger.MessengerAdapter(profile, router=None, replies=None)  # type: ignore[arg-type]
 
 
@@ -225,7 +332,11 @@ def telegram_updates(draw) -> tuple[dict, dict]:
         place = draw(st.sampled_from(["guide", "case", "status"]))
         slug = draw(SLUG) if place == "guide" else None
         message["text"] = f"/start {place}" + (f"-{slug}" if slug else "")
-        payload = '/how_to{"article_id":"%s"}' % slug if slug else {"case": "/case_status", "status": "/service_status", "guide": None}[place]
+        payload = (
+            '/how_to{"article_id":"%s"}' % slug
+            if slug
+            else {"case": "/case_status", "status": "/service_status", "guide": None}[place]
+        )
         want = expected(*base, internal_payload=payload or "/greet")
     elif kind == "start":
         message["text"] = "/start" + draw(st.sampled_from(["", " ", " nonsense", " guide-", "@hamyar_bot"]))
@@ -261,7 +372,11 @@ def read_telegram(adapter: messenger.MessengerAdapter, data: Any) -> Optional[In
 
 
 @FUZZ
-@given(st.dictionaries(st.sampled_from(KEYS), JSON, max_size=4).map(lambda d: {**d, "update_id": 1}) | mutated(telegram_updates().map(lambda p: p[0])) | odd_ids())
+@given(
+    st.dictionaries(st.sampled_from(KEYS), JSON, max_size=4).map(lambda d: {**d, "update_id": 1})
+    | mutated(telegram_updates().map(lambda p: p[0]))
+    | odd_ids()
+)
 def test_telegram_update_never_raises_but_is_refused(adapter, data):
     # The gateway has already refused JSON that is not an object with an integer update_id.
     assume(isinstance(data, dict) and isinstance(data.get("update_id"), int))
@@ -285,8 +400,14 @@ RUBIKA_ID = st.from_regex(r"[A-Za-z0-9_\-]{1,40}", fullmatch=True)
 def rubika_updates(draw) -> tuple[dict, dict]:
     chat_id, sender, message_id = draw(RUBIKA_ID), draw(RUBIKA_ID), draw(RUBIKA_ID | st.integers(min_value=0, max_value=2**62))
     kind = draw(st.sampled_from(["text", "button", "file", "inline"]))
-    message = {"message_id": message_id, "text": None, "time": str(int(time.time())), "sender_type": "User", "sender_id": sender,
-               "aux_data": {"start_id": None, "button_id": None}}
+    message = {
+        "message_id": message_id,
+        "text": None,
+        "time": str(int(time.time())),
+        "sender_type": "User",
+        "sender_id": sender,
+        "aux_data": {"start_id": None, "button_id": None},
+    }
     base = ("rubika", chat_id, sender, str(message_id))
     if kind == "text":
         message["text"] = draw(WORDS)
@@ -319,12 +440,16 @@ def test_rubika_update_maps_to_its_message(pair):
 
 # --- agency case callbacks -----------------------------------------------------------------------
 
-CHANGE = st.fixed_dictionaries({"tracking_code": st.from_regex(r"[0-9]{6,30}", fullmatch=True), "status_text": st.text(min_size=1, max_size=200)},
-                               optional={"updated_at": st.text(max_size=64)})
+CHANGE = st.fixed_dictionaries(
+    {"tracking_code": st.from_regex(r"[0-9]{6,30}", fullmatch=True), "status_text": st.text(min_size=1, max_size=200)},
+    optional={"updated_at": st.text(max_size=64)},
+)
 
 
 @FUZZ
-@given(st.binary(max_size=300) | JSON.map(lambda v: json.dumps(v).encode()) | mutated(CHANGE).map(lambda v: json.dumps(v).encode()))
+@given(
+    st.binary(max_size=300) | JSON.map(lambda v: json.dumps(v).encode()) | mutated(CHANGE).map(lambda v: json.dumps(v).encode())
+)
 def test_case_change_never_raises_but_is_refused(raw):
     try:
         change = CaseChange.model_validate_json(raw)
@@ -341,7 +466,11 @@ def test_case_change_reads_as_sent(body):
 
 
 @FUZZ
-@given(st.text(max_size=20) | st.sampled_from(["9" * 400, "١٧٠٠٠٠٠٠٠٠", "1_700_000_000", " 1700000000"]), st.text(max_size=80) | st.just("sha256=\udcff"), st.binary(max_size=100))
+@given(
+    st.text(max_size=20) | st.sampled_from(["9" * 400, "١٧٠٠٠٠٠٠٠٠", "1_700_000_000", " 1700000000"]),
+    st.text(max_size=80) | st.just("sha256=\udcff"),
+    st.binary(max_size=100),
+)
 def test_any_signature_is_checked_never_raises(timestamp, signature, body):
     assert verify("secret", timestamp, signature, body) in ("stale", "bad_signature")
 

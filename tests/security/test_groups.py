@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_messenger import SECRET, chat, deliver, messenger, message_update  # noqa: F401 - fixture
+from tests.integration.test_messenger import SECRET, chat, deliver, message_update, messenger  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.integration
 
@@ -20,4 +20,3 @@ async def test_a_group_is_sent_to_a_private_chat_for_a_case(messenger):  # noqa:
     text = "\n".join(m["text"] for m in sent if m["chat_id"] in (group, str(group)))
     assert "گفتگوی خصوصی" in text
     assert "کد ملی صاحب پرونده را بنویسید" not in text  # never asked for one in the group
-

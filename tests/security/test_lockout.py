@@ -61,7 +61,9 @@ async def test_many_requesters_aiming_at_one_id_raise_an_alert(stack):
     assert "identity targeted" in log
     assert target not in log
     async with aiohttp.ClientSession() as session:
-        async with session.get(f"{stack.actions}/metrics", headers={"X-Hamyar-Action-Token": stack.tokens["ACTION_SERVER_TOKEN"]}) as r:
+        async with session.get(
+            f"{stack.actions}/metrics", headers={"X-Hamyar-Action-Token": stack.tokens["ACTION_SERVER_TOKEN"]}
+        ) as r:
             assert r.status == 200
             figures = await r.text()
     assert re.search(r"^hamyar_identity_targeted_total [1-9]", figures, re.MULTILINE), figures

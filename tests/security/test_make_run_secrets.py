@@ -17,14 +17,26 @@ from cryptography.fernet import Fernet
 from tests.conftest import ROOT, free_port
 
 # Named by the processes themselves (issue 20), not by config/*.yml.
-PROCESS_SECRETS = {"RASA_CHANNEL_TOKEN", "RASA_API_TOKEN", "ACTION_SERVER_TOKEN", "REDIS_PASSWORD", "WEB_SESSION_SECRET",
-                   "HAMYAR_DATA_KEY", "SANDBOX_CONTROL_TOKEN", "HAMYAR_ADMIN_TOKEN", "IDENTITY_TOKEN", "SMS_TOKEN"}
+PROCESS_SECRETS = {
+    "RASA_CHANNEL_TOKEN",
+    "RASA_API_TOKEN",
+    "ACTION_SERVER_TOKEN",
+    "REDIS_PASSWORD",
+    "WEB_SESSION_SECRET",
+    "HAMYAR_DATA_KEY",
+    "SANDBOX_CONTROL_TOKEN",
+    "HAMYAR_ADMIN_TOKEN",
+    "IDENTITY_TOKEN",
+    "SMS_TOKEN",
+}
 
 
 def configured_names() -> set[str]:
     """Every agency's token and, for agencies that call back, its callback secret, read from the config."""
     agencies = yaml.safe_load((ROOT / "config" / "agencies.yml").read_text(encoding="utf-8"))["agencies"]
-    fields = [a["token"] for a in agencies] + [a["callback_secret"] for a in agencies if a.get("case_updates", "callback") == "callback"]
+    fields = [a["token"] for a in agencies] + [
+        a["callback_secret"] for a in agencies if a.get("case_updates", "callback") == "callback"
+    ]
     return {re.search(r"\$\{(\w+)", field).group(1) for field in fields}
 
 
@@ -65,11 +77,25 @@ def test_secrets_are_generated_once_and_never_over_what_the_environment_gives(tm
 
 def test_the_gateway_names_each_configured_source_whose_secret_is_missing():
     given = {"RASA_CHANNEL_TOKEN": "channel-token-" + "c" * 20, "AGENCY_TAMIN_TOKEN": "agency-token-" + "t" * 20}
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "GATEWAY_PORT": str(free_port()),
-           "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0", "RASA_URL": f"http://127.0.0.1:{free_port()}",
-           "PUBLISH_CONTENT_ON_START": "false", "CASE_POLL_SECONDS": "0", **given}
-    process = subprocess.Popen([str(ROOT / ".venvs" / "app" / "bin" / "python"), "-m", "connectors.gateway"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "GATEWAY_PORT": str(free_port()),
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "PUBLISH_CONTENT_ON_START": "false",
+        "CASE_POLL_SECONDS": "0",
+        **given,
+    }
+    process = subprocess.Popen(
+        [str(ROOT / ".venvs" / "app" / "bin" / "python"), "-m", "connectors.gateway"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output = ""
     try:
         selector = selectors.DefaultSelector()

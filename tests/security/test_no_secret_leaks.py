@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -59,7 +58,10 @@ async def healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> N
 
 async def talk_through_telegram(stack, tmp_path: Path) -> dict[str, str]:
     """A gateway process with Telegram on, one message through it; the secrets it was given."""
-    given = {"TELEGRAM_TOKEN": f"{secrets.randbelow(10**9)}:{secrets.token_urlsafe(24)}", "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(24)}
+    given = {
+        "TELEGRAM_TOKEN": f"{secrets.randbelow(10**9)}:{secrets.token_urlsafe(24)}",
+        "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+    }
     fake = FakeBotApi()
     api = TestServer(fake.app(), host="127.0.0.1")
     await api.start_server()
@@ -67,21 +69,44 @@ async def talk_through_telegram(stack, tmp_path: Path) -> dict[str, str]:
     channels = tmp_path / "channels.yml"
     channels.write_text(TELEGRAM_CHANNELS, encoding="utf-8")
     port = free_port()
-    env = {**RASA_ENV, **stack.tokens, **given, "PYTHONUNBUFFERED": "1", "REDIS_URL": stack.redis_url, "RASA_URL": stack.rasa,
-           "GATEWAY_PORT": str(port), "HAMYAR_CHANNELS": str(channels), "TELEGRAM_BASE_URL": f"{base}/bot",
-           "TELEGRAM_BASE_FILE_URL": f"{base}/file/bot", "PUBLISH_CONTENT_ON_START": "false", "CASE_POLL_SECONDS": "0"}
+    env = {
+        **RASA_ENV,
+        **stack.tokens,
+        **given,
+        "PYTHONUNBUFFERED": "1",
+        "REDIS_URL": stack.redis_url,
+        "RASA_URL": stack.rasa,
+        "GATEWAY_PORT": str(port),
+        "HAMYAR_CHANNELS": str(channels),
+        "TELEGRAM_BASE_URL": f"{base}/bot",
+        "TELEGRAM_BASE_FILE_URL": f"{base}/file/bot",
+        "PUBLISH_CONTENT_ON_START": "false",
+        "CASE_POLL_SECONDS": "0",
+    }
     log = open(stack.logs / "gateway-telegram.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "connectors.gateway"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connectors.gateway"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         gateway = f"http://127.0.0.1:{port}"
         await healthy(gateway, process)
         chat_id = secrets.randbelow(10**9)
-        update = {"update_id": chat_id, "message": {"message_id": 1, "date": int(time.time()), "text": "سلام",
-                                                     "chat": {"id": chat_id, "type": "private"},
-                                                     "from": {"id": chat_id, "is_bot": False, "first_name": "مریم"}}}
+        update = {
+            "update_id": chat_id,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "text": "سلام",
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": chat_id, "is_bot": False, "first_name": "مریم"},
+            },
+        }
         async with aiohttp.ClientSession() as session:
-            async with session.post(f"{gateway}/webhooks/messenger/telegram/{given['TELEGRAM_WEBHOOK_SECRET']}", json=update,
-                                    headers={"X-Telegram-Bot-Api-Secret-Token": given["TELEGRAM_WEBHOOK_SECRET"]}) as response:
+            async with session.post(
+                f"{gateway}/webhooks/messenger/telegram/{given['TELEGRAM_WEBHOOK_SECRET']}",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": given["TELEGRAM_WEBHOOK_SECRET"]},
+            ) as response:
                 assert response.status == 200, await response.text()
         assert await fake.wait_for_sent(1)
     finally:
@@ -110,7 +135,12 @@ async def test_no_secret_in_any_log_or_process_argument(stack, chat, tmp_path):
     bridge = {"message_id": uuid.uuid4().hex, "user_id": "u1", "chat_id": uuid.uuid4().hex[:12], "text": "سلام"}
     assert await signed_post(f"{stack.gateway}/webhooks/generic/sms", stack.tokens["GENERIC_SMS_SECRET"], bridge) == 200
     change = {"tracking_code": "7140508213457", "status_text": "در دست بررسی"}
-    assert await signed_post(f"{stack.gateway}/webhooks/agency/tamin/case-updates", stack.tokens["AGENCY_TAMIN_CALLBACK_SECRET"], change) == 200
+    assert (
+        await signed_post(
+            f"{stack.gateway}/webhooks/agency/tamin/case-updates", stack.tokens["AGENCY_TAMIN_CALLBACK_SECRET"], change
+        )
+        == 200
+    )
     telegram = await talk_through_telegram(stack, tmp_path)
 
     given = {**stack.tokens, **telegram, "REDIS_PASSWORD": redis_parts(stack.redis_url)["REDIS_PASSWORD"]}
@@ -120,6 +150,10 @@ async def test_no_secret_in_any_log_or_process_argument(stack, chat, tmp_path):
     arguments = subprocess.run(["ps", "-eww", "-o", "args="], capture_output=True, text=True, check=True).stdout
     logs = {path.name: path.read_text(errors="replace") for path in stack.logs.iterdir() if path.is_file()}
     assert {"gateway.log", "rasa.log", "actions.log", "sandbox.log", "gateway-telegram.log"} <= set(logs)
-    found = [f"{name} in {where}" for name, value in given.items()
-             for where, text in [("ps", arguments), *logs.items()] if value in text]
+    found = [
+        f"{name} in {where}"
+        for name, value in given.items()
+        for where, text in [("ps", arguments), *logs.items()]
+        if value in text
+    ]
     assert not found, found

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import aiohttp
 import pytest
 
-from notifications.store import SubscriptionStore
+from agencies.subscriptions import SubscriptionStore
 from tests.security.notice_kit import MARYAM_CASE, POLICE_CASE, Bridge, Gateway, eventually, queue_drained
 
 CHANGE = {"tracking_code": MARYAM_CASE, "status_text": "تأیید شد", "updated_at": "2026-12-06T10:00:00+03:30"}
@@ -25,7 +25,9 @@ async def bridge():
     await server.close()
 
 
-async def test_a_callback_change_survives_a_failed_send_and_a_restart_and_comes_once(redis, redis_server, tmp_path, monkeypatch, bridge):
+async def test_a_callback_change_survives_a_failed_send_and_a_restart_and_comes_once(
+    redis, redis_server, tmp_path, monkeypatch, bridge
+):
     await SubscriptionStore(redis).subscribe("eitaa:c1", "tamin", MARYAM_CASE)
     gateway = await Gateway(redis_server, tmp_path, monkeypatch, bridge).start()
     try:
@@ -51,10 +53,18 @@ async def test_a_callback_change_survives_a_failed_send_and_a_restart_and_comes_
         await gateway.stop()
 
 
-async def test_a_polled_change_is_sent_again_after_the_send_failed(redis, redis_server, tmp_path, monkeypatch, bridge, sandbox, tokens):
+async def test_a_polled_change_is_sent_again_after_the_send_failed(
+    redis, redis_server, tmp_path, monkeypatch, bridge, sandbox, tokens
+):
     base, _ = sandbox
-    for name, value in {**tokens, "AGENCY_POLICE_URL": f"{base}/police", "AGENCY_TAMIN_URL": f"{base}/tamin",
-                        "AGENCY_SABT_URL": f"{base}/sabt", "IDENTITY_URL": f"{base}/identity", "SMS_URL": f"{base}/sms"}.items():
+    for name, value in {
+        **tokens,
+        "AGENCY_POLICE_URL": f"{base}/police",
+        "AGENCY_TAMIN_URL": f"{base}/tamin",
+        "AGENCY_SABT_URL": f"{base}/sabt",
+        "IDENTITY_URL": f"{base}/identity",
+        "SMS_URL": f"{base}/sms",
+    }.items():
         monkeypatch.setenv(name, value)
     gateway = Gateway(redis_server, tmp_path, monkeypatch, bridge, case_poll_seconds=0.2)
     store = SubscriptionStore(redis)
@@ -77,7 +87,9 @@ async def test_a_polled_change_is_sent_again_after_the_send_failed(redis, redis_
         await gateway.stop()
 
 
-async def test_a_callback_that_cannot_be_queued_is_answered_503_and_its_retry_is_taken(redis, redis_server, tmp_path, monkeypatch, bridge, caplog):
+async def test_a_callback_that_cannot_be_queued_is_answered_503_and_its_retry_is_taken(
+    redis, redis_server, tmp_path, monkeypatch, bridge, caplog
+):
     # A real Redis that refuses to queue (a user without XADD), as when it is out of memory.
     url = urlparse(redis_server)
     await redis.execute_command("ACL", "SETUSER", "noqueue", "on", ">noqueue-pw", "~*", "&*", "+@all", "-xadd")

@@ -17,9 +17,8 @@ from aiohttp.test_utils import TestServer
 from connectors.gateway import create_app
 from connectors.models import OutboundMessage, OutButton
 from connectors.numbered import NumberedOptions
-from connectors.settings import GatewaySettings
 from connectors.signing import signed_headers
-from tests.conftest import free_port
+from tests.conftest import gateway_settings
 
 SECRET = "sms-secret-0123456789"
 ODD = {
@@ -37,15 +36,18 @@ async def sms(redis_server, redis, tmp_path, monkeypatch):
     channels = tmp_path / "channels.yml"
     channels.write_text(f"generic:\n  - source: sms\n    secret: {SECRET}\n    buttons: false\n", encoding="utf-8")
     monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
-    settings = GatewaySettings(rasa_channel_token="t", rasa_url=f"http://127.0.0.1:{free_port()}", redis_url=redis_server,
-                               turn_timeout_seconds=2, publish_content_on_start=False)
+    settings = gateway_settings(redis_server)
     server = TestServer(create_app(settings), host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as session:
 
         async def send(message_id: str, text: str) -> tuple[int, dict]:
-            body = json.dumps({"message_id": message_id, "user_id": "u1", "chat_id": "09120000000", "text": text}, ensure_ascii=False).encode()
-            async with session.post(server.make_url("/webhooks/generic/sms"), data=body, headers=signed_headers(SECRET, body)) as response:
+            body = json.dumps(
+                {"message_id": message_id, "user_id": "u1", "chat_id": "09120000000", "text": text}, ensure_ascii=False
+            ).encode()
+            async with session.post(
+                server.make_url("/webhooks/generic/sms"), data=body, headers=signed_headers(SECRET, body)
+            ) as response:
                 return response.status, await response.json(content_type=None)
 
         yield send
@@ -55,10 +57,19 @@ async def sms(redis_server, redis, tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", ODD)
 async def test_odd_numbers_are_not_options(redis, name):
     options = NumberedOptions(redis)
-    await options.remember("sms:1", [OutboundMessage(text="کدام؟", buttons=[OutButton(id="a1", title="یک"), OutButton(id="b2", title="دو")])])
+    await options.remember(
+        "sms:1", [OutboundMessage(text="کدام؟", buttons=[OutButton(id="a1", title="یک"), OutButton(id="b2", title="دو")])]
+    )
     assert await options.button_for("sms:1", ODD[name]) is None
     # Real option numbers still pick, in any script of decimal digits.
-    assert [await options.button_for("sms:1", t) for t in ("۲", "٢", "2", " 1. ", "२", "01")] == ["b2", "b2", "b2", "a1", "b2", "a1"]
+    assert [await options.button_for("sms:1", t) for t in ("۲", "٢", "2", " 1. ", "२", "01")] == [
+        "b2",
+        "b2",
+        "b2",
+        "a1",
+        "b2",
+        "a1",
+    ]
 
 
 async def test_odd_sms_gets_a_kind_answer_not_a_500(sms):

@@ -15,9 +15,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
-from connectors.settings import GatewaySettings
 from connectors.signing import sign
-from tests.conftest import free_port
+from tests.conftest import gateway_settings
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.rubika_api import FakeRubikaApi
 
@@ -44,14 +43,23 @@ async def doors(redis_server, redis, tmp_path, monkeypatch):
     )
     monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
     monkeypatch.setenv("AGENCY_TAMIN_CALLBACK_SECRET", AGENCY_SECRET)
-    settings = GatewaySettings(rasa_channel_token="t", rasa_url=f"http://127.0.0.1:{free_port()}", redis_url=redis_server, turn_timeout_seconds=2,
-                               publish_content_on_start=False, hamyar_admin_token=ADMIN, case_poll_seconds=0, sse_keepalive_seconds=1)
+    settings = gateway_settings(
+        redis_server,
+        hamyar_admin_token=ADMIN,
+        case_poll_seconds=0,
+        sse_keepalive_seconds=1,
+    )
     gateway = TestServer(create_app(settings), host="127.0.0.1")
     await gateway.start_server()
 
     async def send(path: str, body: bytes, headers: list[tuple[bytes, bytes]] = ()) -> int:
         reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)
-        head = [b"POST " + path.encode() + b" HTTP/1.1", b"Host: 127.0.0.1", b"Connection: close", b"Content-Length: %d" % len(body)]
+        head = [
+            b"POST " + path.encode() + b" HTTP/1.1",
+            b"Host: 127.0.0.1",
+            b"Connection: close",
+            b"Content-Length: %d" % len(body),
+        ]
         head += [name + b": " + value for name, value in headers] or [b"Content-Type: application/json"]
         writer.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
         await writer.drain()
@@ -66,14 +74,22 @@ async def doors(redis_server, redis, tmp_path, monkeypatch):
     await rubika_api.close()
 
 
-def _signed(secret: str, body: bytes, timestamp: Optional[str] = None, signature: Optional[bytes] = None) -> list[tuple[bytes, bytes]]:
+def _signed(
+    secret: str, body: bytes, timestamp: Optional[str] = None, signature: Optional[bytes] = None
+) -> list[tuple[bytes, bytes]]:
     timestamp = timestamp if timestamp is not None else str(int(time.time()))
     signature = signature if signature is not None else sign(secret, timestamp, body).encode()
-    return [(b"Content-Type", b"application/json"), (b"X-Hamyar-Timestamp", timestamp.encode()), (b"X-Hamyar-Signature", signature)]
+    return [
+        (b"Content-Type", b"application/json"),
+        (b"X-Hamyar-Timestamp", timestamp.encode()),
+        (b"X-Hamyar-Signature", signature),
+    ]
 
 
 def _message(**message) -> bytes:
-    return json.dumps({"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, **message}}).encode()
+    return json.dumps(
+        {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, **message}}
+    ).encode()
 
 
 async def test_odd_requests_are_refused_not_failed(doors):
@@ -89,17 +105,62 @@ async def test_odd_requests_are_refused_not_failed(doors):
         "chat id of 200 digits": (telegram, _message(chat={"id": 10**200, "type": "private"}, text="x"), json_header, 400),
         "JSON nested 30,000 deep": (telegram, b'{"update_id": 1, "x": ' + b"[" * 30000 + b"]" * 30000 + b"}", json_header, 400),
         "a lone surrogate": (telegram, _message(text="\ud800"), json_header, 400),
-        "an unknown charset": (telegram, _message(text="x"), [(b"Content-Type", b"application/json; charset=nonesuch"), json_header[1]], 200),
-        "secret header not UTF-8": (telegram, _message(text="x"), [json_header[0], (b"X-Telegram-Bot-Api-Secret-Token", b"\xff\xfe")], 404),
-        "Rubika's adapter on the messenger path": (f"/webhooks/messenger/rubika/{WEBHOOK_SECRET}", _message(text="x"), json_header, 404),
-        "Rubika message that is a string": (rubika_hook, b'{"update": {"type": "NewMessage", "chat_id": "c1", "new_message": "x"}}', json_header[:1], 200),
-        "Rubika chat id that is an object": (rubika_hook, json.dumps({"inline_message": {"chat_id": {"a": 1}, "message_id": "1", "text": "x"}}).encode(), json_header[:1], 200),
-        "Rubika message id of 200 letters": (rubika_hook, json.dumps({"inline_message": {"chat_id": "c1", "message_id": "1" * 200, "text": "x"}}).encode(), json_header[:1], 200),
+        "an unknown charset": (
+            telegram,
+            _message(text="x"),
+            [(b"Content-Type", b"application/json; charset=nonesuch"), json_header[1]],
+            200,
+        ),
+        "secret header not UTF-8": (
+            telegram,
+            _message(text="x"),
+            [json_header[0], (b"X-Telegram-Bot-Api-Secret-Token", b"\xff\xfe")],
+            404,
+        ),
+        "Rubika's adapter on the messenger path": (
+            f"/webhooks/messenger/rubika/{WEBHOOK_SECRET}",
+            _message(text="x"),
+            json_header,
+            404,
+        ),
+        "Rubika message that is a string": (
+            rubika_hook,
+            b'{"update": {"type": "NewMessage", "chat_id": "c1", "new_message": "x"}}',
+            json_header[:1],
+            200,
+        ),
+        "Rubika chat id that is an object": (
+            rubika_hook,
+            json.dumps({"inline_message": {"chat_id": {"a": 1}, "message_id": "1", "text": "x"}}).encode(),
+            json_header[:1],
+            200,
+        ),
+        "Rubika message id of 200 letters": (
+            rubika_hook,
+            json.dumps({"inline_message": {"chat_id": "c1", "message_id": "1" * 200, "text": "x"}}).encode(),
+            json_header[:1],
+            200,
+        ),
         "timestamp of 400 digits (SMS)": ("/webhooks/generic/sms", sms, _signed(SMS_SECRET, sms, timestamp="9" * 400), 401),
         "signature not UTF-8 (SMS)": ("/webhooks/generic/sms", sms, _signed(SMS_SECRET, sms, signature=b"sha256=\xff"), 401),
-        "timestamp of 400 digits (agency)": ("/webhooks/agency/tamin/case-updates", change, _signed(AGENCY_SECRET, change, timestamp="9" * 400), 401),
-        "tracking code in Devanagari digits": ("/webhooks/agency/tamin/case-updates", json.dumps({"tracking_code": "७१४०५०८२१३४५७", "status_text": "x"}).encode(), None, 400),
-        "admin token not UTF-8": ("/admin/announcements", b'{"text": "x"}', [(b"Content-Type", b"application/json"), (b"Authorization", b"Bearer \xff")], 401),
+        "timestamp of 400 digits (agency)": (
+            "/webhooks/agency/tamin/case-updates",
+            change,
+            _signed(AGENCY_SECRET, change, timestamp="9" * 400),
+            401,
+        ),
+        "tracking code in Devanagari digits": (
+            "/webhooks/agency/tamin/case-updates",
+            json.dumps({"tracking_code": "७१४०५०८२१३४५७", "status_text": "x"}).encode(),
+            None,
+            400,
+        ),
+        "admin token not UTF-8": (
+            "/admin/announcements",
+            b'{"text": "x"}',
+            [(b"Content-Type", b"application/json"), (b"Authorization", b"Bearer \xff")],
+            401,
+        ),
     }
     answers = {}
     for name, (path, body, headers, _) in cases.items():

@@ -15,6 +15,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import AuthenticationError, ResponseError
 from redis.retry import Retry
 
+from scripts.processes import PORTS, commands
 from scripts.redis_env import redis_parts
 from tests.conftest import ROOT, free_port, port_open, wait_until
 
@@ -28,7 +29,12 @@ def client(**options) -> redis.Redis:
 
 def test_rasa_gets_the_password_from_the_redis_url():
     assert redis_parts("redis://:s3cret@127.0.0.1:6380/2") == {
-        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6380", "REDIS_DB": "2", "REDIS_USERNAME": "", "REDIS_PASSWORD": "s3cret"}
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6380",
+        "REDIS_DB": "2",
+        "REDIS_USERNAME": "",
+        "REDIS_PASSWORD": "s3cret",
+    }
     assert redis_parts("redis://hamyar:p%40ss%2Fword@db.local/0")["REDIS_PASSWORD"] == "p@ss/word"
     assert redis_parts("redis://hamyar:pw@db.local/0")["REDIS_USERNAME"] == "hamyar"
     assert redis_parts("redis://127.0.0.1:6379/0")["REDIS_PASSWORD"] == ""
@@ -37,21 +43,32 @@ def test_rasa_gets_the_password_from_the_redis_url():
 def test_the_run_script_reads_the_url_from_the_environment_not_its_arguments():
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "REDIS_URL": "redis://:it's-secret@127.0.0.1:6380/1"}
     done = subprocess.run([str(APP_PY), "-m", "scripts.redis_env"], env=env, capture_output=True, text=True, check=True)
-    exported = subprocess.run(["bash", "-c", done.stdout + 'printf "%s|%s|%s" "$REDIS_PASSWORD" "$REDIS_PORT" "$REDIS_DB"'],
-                              capture_output=True, text=True, check=True).stdout
+    exported = subprocess.run(
+        ["bash", "-c", done.stdout + 'printf "%s|%s|%s" "$REDIS_PASSWORD" "$REDIS_PORT" "$REDIS_DB"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert exported == "it's-secret|6380|1"
 
 
 @pytest.fixture
 def make_run_redis(tmp_path):
-    """Redis as `make run` starts it: common.sh's config, the Procfile's command, the run script's umask."""
+    """Redis as `make run` starts it: common.sh's config, scripts/processes.py's command, the run script's umask."""
     port, password = free_port(), uuid.uuid4().hex
-    script = f'source "{ROOT}/scripts/common.sh"; ROOT="{tmp_path}"; REDIS_PORT={port} REDIS_PASSWORD={password} write_redis_config'
+    script = (
+        f'source "{ROOT}/scripts/common.sh"; ROOT="{tmp_path}"; REDIS_PORT={port} REDIS_PASSWORD={password} write_redis_config'
+    )
     done = subprocess.run(["bash", "-c", script], env={"PATH": os.environ["PATH"]}, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
-    command = next(line.split(":", 1)[1].strip() for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("redis:"))
-    process = subprocess.Popen(["bash", "-c", f"umask 077; exec {command}"], cwd=tmp_path, env={"PATH": os.environ["PATH"], "REDIS_PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = shlex.join(commands(PORTS)["redis"])
+    process = subprocess.Popen(
+        ["bash", "-c", f"umask 077; exec {command}"],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "REDIS_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until(lambda: port_open(port), 10, "redis-server", process)
         yield port, password, process, tmp_path / ".run"

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
+from agencies.subscriptions import SubscriptionStore
 from connectors.signing import signed_headers
-from notifications.store import SubscriptionStore
 from tests.security.notice_kit import EITAA_SECRET, MARYAM_CASE, Bridge, Gateway
 
 
@@ -31,7 +31,9 @@ def refusals(caplog) -> list[str]:
 
 
 async def test_a_replayed_generic_webhook_message_is_refused(gateway, caplog):
-    body = json.dumps({"message_id": "m-1", "user_id": "u-1", "chat_id": "c1", "text": "کد ملی من 0016383230 است"}, ensure_ascii=False).encode()
+    body = json.dumps(
+        {"message_id": "m-1", "user_id": "u-1", "chat_id": "c1", "text": "کد ملی من 0016383230 است"}, ensure_ascii=False
+    ).encode()
     headers = signed_headers(EITAA_SECRET, body)
     status, _ = await gateway.post("/webhooks/generic/eitaa", body, headers)
     assert status == 200

@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from cryptography.fernet import Fernet
 
-from actions.agency.client import AgencyClient
+from agencies.client_cache import AgencyClients
 from agencies.sealing import Sealer, SealingKeyMissing
-from notifications.store import SubscriptionStore
+from agencies.subscriptions import SubscriptionStore
 from tests.security.notice_kit import POLICE_CASE
 
 NATIONAL_ID = "0016383230"
@@ -22,8 +22,14 @@ async def everything_in(redis) -> str:
     found = []
     async for key in redis.scan_iter("*"):
         kind = await redis.type(key)
-        value = {"string": redis.get, "set": redis.smembers, "hash": redis.hgetall, "list": lambda k: redis.lrange(k, 0, -1),
-                 "stream": redis.xrange, "zset": lambda k: redis.zrange(k, 0, -1)}[kind](key)
+        value = {
+            "string": redis.get,
+            "set": redis.smembers,
+            "hash": redis.hgetall,
+            "list": lambda k: redis.lrange(k, 0, -1),
+            "stream": redis.xrange,
+            "zset": lambda k: redis.zrange(k, 0, -1),
+        }[kind](key)
         found.append(f"{key} {await value}")
     return "\n".join(found)
 
@@ -49,13 +55,20 @@ async def test_without_a_key_nothing_is_kept(redis, monkeypatch):
 
 async def test_a_key_can_be_rotated_and_old_clear_records_are_sealed(redis):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    await SubscriptionStore(redis, Sealer.from_env({"HAMYAR_DATA_KEY": old})).watch("police", POLICE_CASE, NATIONAL_ID, "در حال بررسی")
+    await SubscriptionStore(redis, Sealer.from_env({"HAMYAR_DATA_KEY": old})).watch(
+        "police", POLICE_CASE, NATIONAL_ID, "در حال بررسی"
+    )
     # A record written in the clear before sealing existed.
-    await redis.set("hamyar:subs:watch:sabt:81405082140637", json.dumps({"national_id": "0926064541", "status_text": "x"}), ex=3600)
+    await redis.set(
+        "hamyar:subs:watch:sabt:81405082140637", json.dumps({"national_id": "0926064541", "status_text": "x"}), ex=3600
+    )
 
     rotated = SubscriptionStore(redis, Sealer.from_env({"HAMYAR_DATA_KEY": new, "HAMYAR_DATA_KEY_OLD": old}))
     watched = sorted(await rotated.watched())
-    assert [(a, c, r["national_id"]) for a, c, r in watched] == [("police", POLICE_CASE, NATIONAL_ID), ("sabt", "81405082140637", "0926064541")]
+    assert [(a, c, r["national_id"]) for a, c, r in watched] == [
+        ("police", POLICE_CASE, NATIONAL_ID),
+        ("sabt", "81405082140637", "0926064541"),
+    ]
     assert "0926064541" not in await everything_in(redis)
     await rotated.seen("police", POLICE_CASE, watched[0][2], "منتظر مدرک")  # sealed again, under the new key
     only_new = SubscriptionStore(redis, Sealer.from_env({"HAMYAR_DATA_KEY": new}))
@@ -74,16 +87,17 @@ async def test_a_closed_case_is_no_longer_watched_and_its_national_id_is_forgott
         body = {"agency": "police", "tracking_code": POLICE_CASE, "status": "completed", "status_text": "گواهی تحویل شد"}
         async with session.post(f"{base}/_control/case", json=body, headers={"X-Sandbox-Control": "control"}) as response:
             assert response.status == 200
+
     class Catalog:  # the sandbox's catalogue, as the gateway's CatalogFile gives it
         def get(self):
             return catalog
 
-    client = AgencyClient("police", catalog.agency("police").endpoint)
+    clients = AgencyClients(Catalog())
     try:
-        poller = CasePoller(store, Catalog(), NoticeQueue(redis), 300, lambda agency_id: client)
+        poller = CasePoller(store, clients, NoticeQueue(redis), 300)
         assert await poller.check_once() == 1
     finally:
-        await client.close()
+        await clients.close()
     assert await redis.xlen("hamyar:notices") == 1  # the citizen is still told
     assert await store.watched() == []
     assert not [key async for key in redis.scan_iter("hamyar:subs:watch:*")]

@@ -21,9 +21,16 @@ OWNER = {"national_id": "0016383230", "phone": "09121000101"}
 @pytest.fixture
 async def limited(redis, redis_server, sandbox, tokens, monkeypatch):
     base, _ = sandbox
-    for name, value in {**tokens, "REDIS_URL": redis_server, "HAMYAR_DATA_KEY": Fernet.generate_key().decode(),
-                        "IDENTITY_URL": f"{base}/identity", "SMS_URL": f"{base}/sms", "AGENCY_TAMIN_URL": f"{base}/tamin",
-                        "AGENCY_SABT_URL": f"{base}/sabt", "AGENCY_POLICE_URL": f"{base}/police"}.items():
+    for name, value in {
+        **tokens,
+        "REDIS_URL": redis_server,
+        "HAMYAR_DATA_KEY": Fernet.generate_key().decode(),
+        "IDENTITY_URL": f"{base}/identity",
+        "SMS_URL": f"{base}/sms",
+        "AGENCY_TAMIN_URL": f"{base}/tamin",
+        "AGENCY_SABT_URL": f"{base}/sabt",
+        "AGENCY_POLICE_URL": f"{base}/police",
+    }.items():
         monkeypatch.setenv(name, value)
     for name in ("SMS_COOLDOWN_SECONDS", "SMS_PER_PHONE_10MIN", "SMS_PER_PHONE_DAY", "SMS_PER_REQUESTER_HOUR"):
         monkeypatch.delenv(name, raising=False)
@@ -35,7 +42,12 @@ async def limited(redis, redis_server, sandbox, tokens, monkeypatch):
 
 def at_phone_step(chat: str, phone: str) -> Tracker:
     """A tracker as Rasa sends it when the citizen has just typed their phone in the case form."""
-    slots = {"tracking_code": "7140508213457", "national_id": OWNER["national_id"], "phone_number": phone, "requested_slot": "phone_number"}
+    slots = {
+        "tracking_code": "7140508213457",
+        "national_id": OWNER["national_id"],
+        "phone_number": phone,
+        "requested_slot": "phone_number",
+    }
     events = [
         {"event": "session_started", "timestamp": 1.0},
         {"event": "user", "text": phone, "parse_data": {}, "metadata": {"user_id": chat}},
@@ -47,7 +59,9 @@ def at_phone_step(chat: str, phone: str) -> Tracker:
 
 async def codes_sent(base: str, tokens: dict, phone: str) -> int:
     async with aiohttp.ClientSession() as session:
-        async with session.get(f"{base}/sms/v1/outbox", params={"to": phone}, headers={"Authorization": f"Bearer {tokens['SMS_TOKEN']}"}) as r:
+        async with session.get(
+            f"{base}/sms/v1/outbox", params={"to": phone}, headers={"Authorization": f"Bearer {tokens['SMS_TOKEN']}"}
+        ) as r:
             return len((await r.json())["messages"])
 
 
@@ -89,8 +103,13 @@ async def test_a_second_code_within_the_cooldown_is_refused(limited):
 
 async def test_one_requester_cannot_send_codes_to_many_phones(limited):
     """Per requester: five codes an hour, whichever phones (here, the registry's other people)."""
-    owners = [("0016383230", "09121000101"), ("1283564807", "09131000202"), ("0926064541", "09151000303"),
-              ("1750890895", "09161000606"), ("104812763590", "09301001313")]
+    owners = [
+        ("0016383230", "09121000101"),
+        ("1283564807", "09131000202"),
+        ("0926064541", "09151000303"),
+        ("1750890895", "09161000606"),
+        ("104812763590", "09301001313"),
+    ]
     results = []
     for national_id, phone in owners + owners[:1]:
         tracker = at_phone_step("greedy", phone)

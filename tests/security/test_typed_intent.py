@@ -11,8 +11,12 @@ from nlu.persian import normalize
 
 # What could hide a slash: blanks, bidi and zero-width marks, diacritics, keshide, slashes of
 # every shape, and characters the normaliser removes or folds.
-NOISE = st.sampled_from(list(" \t\n\u00a0\u2003\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-                             "\ufeff\u0640\u064b\u064e\u0650\u0651\u0652/\\\uff0f\u2215\u2044\u29f8\u2571\ufe68\uff3c"))
+NOISE = st.sampled_from(
+    list(
+        " \t\n\u00a0\u2003\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        "\ufeff\u0640\u064b\u064e\u0650\u0651\u0652/\\\uff0f\u2215\u2044\u29f8\u2571\ufe68\uff3c"
+    )
+)
 COMMANDS = st.sampled_from(["/greet", "/case_status", '/inform{"national_id":"0926064541"}', "greet", "/request_human@1.0"])
 
 

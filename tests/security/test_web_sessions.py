@@ -64,9 +64,15 @@ async def start_gateway(redis_server, redis):
     servers.append(rasa)
 
     async def start(**overrides) -> str:
-        values = dict(rasa_channel_token="t", rasa_url=str(rasa.make_url("")).rstrip("/"), redis_url=redis_server,
-                      publish_content_on_start=False, case_poll_seconds=0, web_session_secret=SECRET,
-                      sse_keepalive_seconds=0.3)
+        values = dict(
+            rasa_channel_token="t",
+            rasa_url=str(rasa.make_url("")).rstrip("/"),
+            redis_url=redis_server,
+            publish_content_on_start=False,
+            case_poll_seconds=0,
+            web_session_secret=SECRET,
+            sse_keepalive_seconds=0.3,
+        )
         values.update(overrides)
         gateway = TestServer(create_app(GatewaySettings(**values)), host="127.0.0.1")
         await gateway.start_server()
@@ -107,7 +113,9 @@ class Page:
 
     async def stream(self, last_event_id: Optional[str] = None) -> "Stream":
         headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
-        response = await self.http.get(self.base + "/chat/events", headers=headers, timeout=aiohttp.ClientTimeout(total=None, sock_read=30))
+        response = await self.http.get(
+            self.base + "/chat/events", headers=headers, timeout=aiohttp.ClientTimeout(total=None, sock_read=30)
+        )
         return Stream(response)
 
     async def close(self) -> None:
@@ -197,8 +205,9 @@ async def test_a_cookie_the_gateway_did_not_sign_gets_a_fresh_session(start_gate
 
 
 async def test_messages_are_limited_per_session_and_per_address(start_gateway):
-    base = await start_gateway(web_messages_per_minute=3, web_address_messages_per_minute=4,
-                               web_client_address_header="X-Real-IP")
+    base = await start_gateway(
+        web_messages_per_minute=3, web_address_messages_per_minute=4, web_client_address_header="X-Real-IP"
+    )
     first = await new_page(base, headers={"X-Real-IP": "10.0.0.1"})
     for _ in range(3):
         assert (await first.post({"text": "سلام"}))[0] == 200

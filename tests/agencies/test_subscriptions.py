@@ -3,7 +3,7 @@
 from cryptography.fernet import Fernet
 
 from agencies.sealing import Sealer
-from notifications.store import SubscriptionStore
+from agencies.subscriptions import SubscriptionStore
 
 
 async def test_unsubscribing_stops_cases_and_announcements_and_forgets_the_unfollowed(redis):

@@ -1,25 +1,22 @@
-"""The agency catalogue (config/agencies.yml): agencies, services, synonyms, code patterns.
+"""The agency catalogue (config/agencies.yml): agencies, endpoints, tokens, services, code patterns.
 
-Read by the Rasa entity extractor, the action server and the sandbox, so it needs only PyYAML.
-``CatalogFile`` re-reads the file when it changes: adding a service needs no retraining.
+Read by the Rasa entity extractor, the action server and the gateway, so it needs only PyYAML.
+``CatalogFile`` re-reads the file when it changes: adding a service needs no retraining. Matching
+a citizen's words to these names is language work, in nlu/names.py.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
 import yaml
 
-from nlu.persian import normalize
-
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "agencies.yml"
 _ENV = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
-# «پاسپورتم», «گواهینامش», «کارت ملیمو»: a name with a spoken possessive or object ending.
-_POSSESSIVE = r"(?:م|ت|ش|ام|ات|اش|مان|تان|شان|مون|تون|شون|مو|رو|و)?"
 
 
 def expand_env(value: str, env: Mapping[str, str]) -> str:
@@ -51,6 +48,7 @@ class Agency:
     synonyms: tuple[str, ...] = ()
     services: tuple[Service, ...] = ()
     callback_secret: str = ""
+    # How the agency reports case changes: "callback" (it calls us) or "polling" (we ask it).
     case_updates: str = "callback"
 
 
@@ -60,8 +58,6 @@ class Catalog:
     identity: Endpoint
     sms: Endpoint
     general_call_centre: str
-    # Normalised name -> ("service" | "agency", id), longest names first when matching.
-    names: tuple[tuple[str, str, str], ...] = field(default=())
 
     def agency(self, agency_id: str) -> Optional[Agency]:
         return next((a for a in self.agencies if a.id == agency_id), None)
@@ -72,19 +68,16 @@ class Catalog:
     def agency_for_code(self, code: str) -> Optional[Agency]:
         return next((a for a in self.agencies if a.tracking_code.fullmatch(code)), None)
 
-    def find_names(self, normalised_text: str) -> list[tuple[str, str, int, int]]:
-        """Services and agencies named in the text: (kind, id, start, end), no overlaps."""
-        found: list[tuple[str, str, int, int]] = []
-        taken: list[tuple[int, int]] = []
-        for name, kind, ident in self.names:
-            pattern = r"(?<![\w])" + re.escape(name) + _POSSESSIVE + r"(?![\w])"
-            for match in re.finditer(pattern, normalised_text):
-                start, end = match.span()
-                if any(start < e and s < end for s, e in taken):
-                    continue
-                taken.append((start, end))
-                found.append((kind, ident, start, end))
-        return sorted(found, key=lambda item: item[2])
+    def endpoint(self, name: str) -> Endpoint:
+        """The endpoint of an agency id, or of ``identity`` / ``sms``; KeyError for anything else."""
+        if name == "identity":
+            return self.identity
+        if name == "sms":
+            return self.sms
+        agency = self.agency(name)
+        if agency is None:
+            raise KeyError(name)
+        return agency.endpoint
 
 
 def parse_catalog(data: dict, env: Mapping[str, str]) -> Catalog:
@@ -95,38 +88,29 @@ def parse_catalog(data: dict, env: Mapping[str, str]) -> Catalog:
         )
 
     agencies = []
-    names: list[tuple[str, str, str]] = []
     for raw in data["agencies"]:
         services = tuple(
             Service(id=s["id"], name=s["name"], agency_id=raw["id"], synonyms=tuple(s.get("synonyms", ())))
             for s in raw.get("services", ())
         )
-        agency = Agency(
-            id=raw["id"],
-            name=raw["name"],
-            endpoint=endpoint(raw),
-            call_centre=str(raw["call_centre"]),
-            tracking_code=re.compile(raw["tracking_code"]),
-            synonyms=tuple(raw.get("synonyms", ())),
-            services=services,
-            callback_secret=expand_env(str(raw.get("callback_secret", "")), env),
-            case_updates=str(raw.get("case_updates", "callback")),
+        agencies.append(
+            Agency(
+                id=raw["id"],
+                name=raw["name"],
+                endpoint=endpoint(raw),
+                call_centre=str(raw["call_centre"]),
+                tracking_code=re.compile(raw["tracking_code"]),
+                synonyms=tuple(raw.get("synonyms", ())),
+                services=services,
+                callback_secret=expand_env(str(raw.get("callback_secret", "")), env),
+                case_updates=str(raw.get("case_updates", "callback")),
+            )
         )
-        agencies.append(agency)
-        for service in services:
-            for name in (service.name, *service.synonyms):
-                names.append((normalize(name), "service", service.id))
-        for name in (agency.name, *agency.synonyms):
-            names.append((normalize(name), "agency", agency.id))
-    # Longest first so «کارت ملی هوشمند» wins over «کارت ملی»; services before agencies on ties.
-    unique = {(n, k, i) for n, k, i in names if n}
-    ordered = tuple(sorted(unique, key=lambda item: (-len(item[0]), item[1] != "service", item[0])))
     return Catalog(
         agencies=tuple(agencies),
         identity=endpoint(data["identity"]),
         sms=endpoint(data["sms"]),
         general_call_centre=str(data.get("general_call_centre", "")),
-        names=ordered,
     )
 
 
@@ -134,7 +118,7 @@ class CatalogFile:
     """The catalogue from a file, re-read whenever the file changes."""
 
     def __init__(self, path: Optional[os.PathLike] = None, env: Optional[Mapping[str, str]] = None) -> None:
-        self.path = Path(path or os.environ.get("HAMYAR_AGENCIES", DEFAULT_PATH))
+        self.path = Path(path or os.environ.get("HAMYAR_AGENCIES") or DEFAULT_PATH)
         self._env = env
         self._stamp: Optional[tuple[float, int]] = None
         self._catalog: Optional[Catalog] = None

@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 
 from agencies.sealing import Sealer
 
-logger = logging.getLogger("notifications.store")
+logger = logging.getLogger("agencies.subscriptions")
 TTL_SECONDS = 90 * 24 * 3600
 EVERYONE = "hamyar:subs:conversations"
 
@@ -85,7 +85,7 @@ class SubscriptionStore:
             raw = await self._redis.get(key)
             if not raw:
                 continue
-            agency_id, _, code = key[len(WATCH_PREFIX):].partition(":")
+            agency_id, _, code = key[len(WATCH_PREFIX) :].partition(":")
             stored = json.loads(raw)
             if "national_id" in stored:  # kept in the clear before sealing: sealed now
                 await self._write(key, stored["national_id"], stored.get("status_text", ""), await self._ttl(key))

@@ -12,8 +12,9 @@ from circuitbreaker import CircuitBreaker
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from actions.agency.models import Case, ComplaintCreated, ComplaintRequest, IdentityMatch, ServiceStatus
-from nlu.catalog import Endpoint
+from agencies.catalog import Endpoint
+from agencies.lazy_session import LazySession
+from agencies.models import Case, ComplaintCreated, ComplaintRequest, IdentityMatch, ServiceStatus
 
 logger = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
@@ -68,24 +69,22 @@ class AgencyClient:
         self._endpoint = endpoint
         self._attempt_timeout = attempt_timeout
         self._read_attempts = read_attempts
-        self._breaker = breaker or CircuitBreaker(failure_threshold=5, recovery_timeout=30, expected_exception=AgencyUnavailable, name=name)
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._breaker = breaker or CircuitBreaker(
+            failure_threshold=5, recovery_timeout=30, expected_exception=AgencyUnavailable, name=name
+        )
+        self._session = LazySession(
+            base_url=endpoint.base_url.rstrip("/") + "/", headers={"Authorization": f"Bearer {endpoint.token}"}
+        )
 
     @property
     def breaker(self) -> CircuitBreaker:
         return self._breaker
 
     def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                base_url=self._endpoint.base_url.rstrip("/") + "/",
-                headers={"Authorization": f"Bearer {self._endpoint.token}"},
-            )
-        return self._session
+        return self._session.get()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._session.close()
 
     async def _call(self, method: str, path: str, deadline: Deadline, *, read: bool, **kwargs: Any) -> tuple[int, Any]:
         if self._breaker.opened:
@@ -111,7 +110,9 @@ class AgencyClient:
 
     async def _once(self, method: str, path: str, timeout: float, kwargs: dict) -> tuple[int, Any]:
         try:
-            async with self._client().request(method, path.lstrip("/"), timeout=aiohttp.ClientTimeout(total=timeout), **kwargs) as response:
+            async with self._client().request(
+                method, path.lstrip("/"), timeout=aiohttp.ClientTimeout(total=timeout), **kwargs
+            ) as response:
                 if response.status >= 500 or response.status == 429:
                     raise _Transient(f"status {response.status}")
                 if response.status == 401:
@@ -163,7 +164,9 @@ class AgencyClient:
         return self._parse(ComplaintCreated, body, self.name)
 
     async def identity_match(self, national_id: str, phone: str, deadline: Deadline) -> bool:
-        status, body = await self._call("POST", "v1/match", deadline, read=True, json={"national_id": national_id, "phone": phone})
+        status, body = await self._call(
+            "POST", "v1/match", deadline, read=True, json={"national_id": national_id, "phone": phone}
+        )
         if status != 200:
             raise AgencyUnavailable(f"{self.name}: status {status}")
         return self._parse(IdentityMatch, body, self.name).match

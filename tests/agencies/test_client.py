@@ -2,14 +2,19 @@ import time
 
 import pytest
 
-from actions.agency.client import AgencyClient, AgencyUnavailable, CaseNotFound, Deadline, NationalIdMismatch, UnknownService
+from agencies.catalog import Endpoint
+from agencies.client import AgencyClient, AgencyUnavailable, CaseNotFound, Deadline, NationalIdMismatch, UnknownService
 
 
 async def set_mode(base, target, mode, delay=6.0):
     import aiohttp
 
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{base}/_control/mode", json={"target": target, "mode": mode, "delay": delay}, headers={"X-Sandbox-Control": "control"}) as r:
+        async with session.post(
+            f"{base}/_control/mode",
+            json={"target": target, "mode": mode, "delay": delay},
+            headers={"X-Sandbox-Control": "control"},
+        ) as r:
             assert r.status == 200
 
 
@@ -63,8 +68,6 @@ async def test_breaker_opens_after_repeated_failures(clients):
 
 async def test_wrong_token_is_an_outage_not_a_crash(sandbox):
     base, catalog = sandbox
-    from nlu.catalog import Endpoint
-
     client = AgencyClient("tamin", Endpoint(catalog.agency("tamin").endpoint.base_url, "wrong"))
     with pytest.raises(AgencyUnavailable):
         await client.service_status("pension", Deadline(4))
