@@ -27,6 +27,10 @@ INPUTS = [
 ]
 
 
+# What the model is trained from, as Rasa's commands take it (training and validation alike).
+TRAINING_FILES = ("--config", "config.yml", "--domain", "bot/domain.yml", "--data", "nlu/data", "bot/data")
+
+
 def fingerprint(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
     for entry in INPUTS:
@@ -60,13 +64,7 @@ def main() -> int:
     command = [
         args.rasa,
         "train",
-        "--config",
-        "config.yml",
-        "--domain",
-        "bot/domain.yml",
-        "--data",
-        "nlu/data",
-        "bot/data",
+        *TRAINING_FILES,
         "--out",
         str(args.out),
         "--fixed-model-name",

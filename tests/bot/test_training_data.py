@@ -2,24 +2,13 @@
 
 import subprocess
 
+from scripts.train import TRAINING_FILES
 from tests.conftest import RASA_BIN, RASA_ENV, ROOT
 
 
 def test_rasa_data_validate_fail_on_warnings():
     result = subprocess.run(
-        [
-            RASA_BIN,
-            "data",
-            "validate",
-            "--config",
-            "config.yml",
-            "--domain",
-            "bot/domain.yml",
-            "--data",
-            "nlu/data",
-            "bot/data",
-            "--fail-on-warnings",
-        ],
+        [RASA_BIN, "data", "validate", *TRAINING_FILES, "--fail-on-warnings"],
         cwd=ROOT,
         env=RASA_ENV,
         capture_output=True,

@@ -136,20 +136,28 @@ _ALPHABET = [
     (0x900, 0x97F),
     (0xFF00, 0xFF5E),
 ]
-_KEYS = [
+# Field names of every inbound body, mixed into generated ones so that they look half right.
+FIELD_NAMES = [
     "update_id",
     "message",
+    "edited_message",
+    "channel_post",
+    "callback_query",
     "message_id",
+    "date",
     "chat",
     "id",
     "type",
     "from",
+    "is_bot",
+    "first_name",
     "text",
     "contact",
     "phone_number",
     "user_id",
     "data",
-    "callback_query",
+    "photo",
+    "entities",
     "update",
     "inline_message",
     "new_message",
@@ -157,11 +165,14 @@ _KEYS = [
     "sender_id",
     "aux_data",
     "button_id",
+    "file",
+    "sticker",
+    "location",
     "payload",
+    "phone",
     "tracking_code",
     "status_text",
-    "phone",
-    "date",
+    "updated_at",
     "x",
 ]
 
@@ -199,7 +210,9 @@ def _json(rng: random.Random, depth: int = 0) -> Any:
         )
     if roll < 0.75:
         return [_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
-    return {rng.choice(_KEYS) if rng.random() < 0.7 else _text(rng, 3): _json(rng, depth + 1) for _ in range(rng.randint(0, 5))}
+    return {
+        rng.choice(FIELD_NAMES) if rng.random() < 0.7 else _text(rng, 3): _json(rng, depth + 1) for _ in range(rng.randint(0, 5))
+    }
 
 
 def _mutate(rng: random.Random, value: Any) -> Any:
