@@ -392,3 +392,18 @@ async def test_goodbye_in_the_running_assistant_clears_the_history(chat):
             if line.startswith("data: "):
                 shown.append(json.loads(line[6:]))
     assert [(e["sender"], e["text"], e.get("clear_history")) for e in shown] == [("bot", goodbye, True)]
+
+
+async def test_a_quiet_stream_outlasts_redis_socket_timeout(start_gateway, caplog):
+    """make run waits 5 s in each read, as long as redis-py's default socket timeout: the reader
+    must not take a quiet spell for Redis being down (it did, every 5 s, under make run)."""
+    base = await start_gateway(sse_keepalive_seconds=15)
+    page = await new_page(base)
+    stream = await page.stream()
+    await stream.connected()
+    await asyncio.sleep(6.5)  # the quiet spell itself is what is tested, longer than one read
+    await page.post({"text": "سلام"})
+    assert [(e["sender"], e["text"]) for e in await stream.events(2)] == [("user", "سلام"), ("bot", ANSWER)]
+    assert "redis unavailable" not in caplog.text
+    stream.close()
+    await page.close()
