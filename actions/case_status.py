@@ -32,11 +32,6 @@ class ValidateCaseStatusForm(IdentityCheck, FormValidationAction):
     def name(self) -> Text:
         return "validate_case_status_form"
 
-    async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Text]:
-        return await self.identity_slots(domain_slots, tracker)
-
     async def validate_tracking_code(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

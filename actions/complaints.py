@@ -36,11 +36,6 @@ class ValidateFileComplaintForm(IdentityCheck, FormValidationAction):
     def name(self) -> Text:
         return "validate_file_complaint_form"
 
-    async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Text]:
-        return await self.identity_slots(domain_slots, tracker)
-
     async def validate_complaint_agency(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -110,7 +105,7 @@ class ActionFileComplaint(Action):
             return done
         rt = runtime()
         proof = await rt.verified.proof(tracker)
-        if proof is None or not await rt.verified.owns(tracker, tracker.get_slot("national_id")):
+        if proof is None or proof.national_id != tracker.get_slot("national_id"):
             logger.warning("complaint refused: identity not proved conversation=%s", tag(tracker))
             say(dispatcher, "identity_not_proved")
             return done

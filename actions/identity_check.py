@@ -86,14 +86,13 @@ def validate_national_id_value(slot_value: Any, dispatcher: CollectingDispatcher
 class IdentityCheck:
     """Mixed into a ``FormValidationAction`` whose form asks national_id, phone_number, otp_code."""
 
-    async def proved(self, tracker: Tracker) -> bool:
-        return await runtime().verified.owns(tracker, tracker.get_slot("national_id"))
-
-    async def identity_slots(self, domain_slots: list[Text], tracker: Tracker) -> list[Text]:
+    async def required_slots(
+        self, domain_slots: list[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[Text]:
         """The form's slots without the proof steps once this national id is proved."""
         if tracker.get_slot("form_abort"):
             return []
-        if await self.proved(tracker):
+        if await runtime().verified.owns(tracker, tracker.get_slot("national_id")):
             return [s for s in domain_slots if s not in ("phone_number", "otp_code")]
         return domain_slots
 

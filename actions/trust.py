@@ -31,6 +31,15 @@ TARGETED = Counter(
 )
 
 
+async def count_in_window(redis: aioredis.Redis, key: str, window_seconds: int) -> int:
+    """Count one more under ``key``, kept for ``window_seconds`` from the first: the increment and
+    the expiry go together, so a count can never outlive its window."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key).expire(key, window_seconds, nx=True)
+        count, _ = await pipe.execute()
+    return int(count)
+
+
 class Hasher:
     """Keyed hashes of personal identifiers, so Redis never holds one in the clear."""
 
@@ -130,10 +139,7 @@ class IdentityFailures:
 
     async def record(self, tracker: Tracker, national_id: str) -> bool:
         """Count one failure; True when this requester is now locked."""
-        key = self._requester_key(tracker)
-        count = await self._redis.incr(key)
-        if count == 1:
-            await self._redis.expire(key, self._window)
+        count = await count_in_window(self._redis, self._requester_key(tracker), self._window)
         if national_id:
             await self._watch_target(tracker, national_id)
         return count >= self._limit
@@ -208,10 +214,7 @@ class RequesterQuota:
     async def take(self, tracker: Tracker) -> bool:
         """Count one request; False when the requester is over the limit (it is not counted)."""
         key = f"hamyar:quota:{self._kind}:" + self._hash("requester", requester_of(tracker))
-        count = await self._redis.incr(key)
-        if count == 1:
-            await self._redis.expire(key, self._window)
-        if count > self._limit:
+        if await count_in_window(self._redis, key, self._window) > self._limit:
             await self._redis.decr(key)
             return False
         return True
