@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Optional
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 PROCESSING_TTL = 120
 _DONE = "done:"
@@ -29,6 +30,10 @@ class Deduplicator:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
 
+    def pipeline(self) -> Pipeline:
+        """A transaction on the same Redis."""
+        return self._redis.pipeline(transaction=True)
+
     async def claim(self, conversation_id: str, message_id: str) -> Claim:
         key = _key(conversation_id, message_id)
         if await self._redis.set(key, "processing", nx=True, ex=PROCESSING_TTL):
@@ -38,27 +43,14 @@ class Deduplicator:
     async def done(self, conversation_id: str, message_id: str, result: str = "") -> None:
         await self._redis.set(_key(conversation_id, message_id), _DONE + result, ex=DONE_TTL)
 
+    def done_in(self, pipe: Pipeline, conversation_id: str, message_id: str, result: str = "") -> None:
+        """``done`` as part of the caller's transaction (with the replies it queues)."""
+        pipe.set(_key(conversation_id, message_id), _DONE + result, ex=DONE_TTL)
+
     async def result(self, conversation_id: str, message_id: str) -> Optional[str]:
         """What a handled message was answered with, or None if it is not done."""
         value = await self._redis.get(_key(conversation_id, message_id))
         return value[len(_DONE) :] if value and value.startswith(_DONE) else None
-
-    async def delivered(self, conversation_id: str, message_id: str) -> None:
-        """One more of the replies reached the citizen (a channel that sends after answering
-        counts them), so a retry sends only the ones after it."""
-        key = _key(conversation_id, message_id) + ":sent"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            await pipe.incr(key).expire(key, DONE_TTL).execute()
-
-    async def delivered_count(self, conversation_id: str, message_id: str) -> int:
-        return int(await self._redis.get(_key(conversation_id, message_id) + ":sent") or 0)
-
-    async def start_sending(self, conversation_id: str, message_id: str) -> bool:
-        """Whether this attempt may send the message's replies: one attempt at a time."""
-        return bool(await self._redis.set(_key(conversation_id, message_id) + ":sending", "1", nx=True, ex=PROCESSING_TTL))
-
-    async def stop_sending(self, conversation_id: str, message_id: str) -> None:
-        await self._redis.delete(_key(conversation_id, message_id) + ":sending")
 
     async def release(self, conversation_id: str, message_id: str) -> None:
         """The turn failed: let the same message be tried again."""

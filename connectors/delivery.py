@@ -10,22 +10,22 @@ from typing import Protocol
 
 from connectors.generic import CallbackSender, GenericSource, render
 from connectors.models import OutboundMessage
+from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
 from connectors.router import Router
+from connectors.sendqueue import ChatQueues, ChatTransport
 from content.replies import Replies
 from nlu.logtag import conversation_tag
 
 logger = logging.getLogger("gateway.delivery")
 
 
-class Adapter(Protocol):
+class Adapter(ChatTransport, Protocol):
     """A channel the gateway starts, stops and sends through (messengers, Rubika)."""
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
-
-    async def send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool: ...
 
 
 class Deliverer:
@@ -33,14 +33,18 @@ class Deliverer:
         self,
         router: Router,
         outbox: Outbox,
+        queues: ChatQueues,
         adapters: dict[str, Adapter],
         sources: dict[str, GenericSource],
         callbacks: CallbackSender,
+        numbered: NumberedOptions,
         replies: Replies,
     ) -> None:
         self._router = router
         self._outbox = outbox
+        self._queues = queues
         self._adapters = adapters
+        self._numbered = numbered
         self._sources = sources
         self._callbacks = callbacks
         self._replies = replies
@@ -58,9 +62,13 @@ class Deliverer:
                 await self._outbox.put(conversation_id, message)
             return True
         if channel in self._adapters:
-            return await self._adapters[channel].send(chat_id, messages, conversation_id)
+            # Behind whatever the chat's turns have queued: a notice never cuts into an answer.
+            return await self._queues.send(conversation_id, messages)
         source = self._sources.get(channel)
         if source is not None and source.callback_url:
+            if not source.buttons:
+                # A digit sent back picks from this notice's options, not the menu before it.
+                await self._numbered.remember(conversation_id, messages)
             hint = self._replies.render("numbered_hint")["text"]
             # Awaited: a notice whose callback failed is tried again (notifications/queue.py).
             return await self._callbacks.deliver(source, render(source, conversation_id, messages, hint))

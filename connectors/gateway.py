@@ -33,6 +33,7 @@ from connectors.keys import (
     REPLAYS,
     REPLIES,
     ROUTER,
+    SEND_QUEUES,
     SOURCES,
     SUBSCRIPTIONS,
 )
@@ -40,6 +41,7 @@ from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
 from connectors.rasa_client import RasaClient
 from connectors.router import Router
+from connectors.sendqueue import ChatQueues
 from connectors.settings import GatewaySettings
 from connectors.signing import ReplayGuard
 from content.loader import load_articles
@@ -90,8 +92,16 @@ def publish_content(publish: bool) -> Callable[[web.Application], Awaitable[None
 
 
 async def start_channels(app: web.Application) -> None:
-    for adapter in app[ADAPTERS].values():
+    # Sending first: a polling messenger's first update may come as soon as it starts.
+    adapters: dict[str, Adapter] = app[ADAPTERS]
+    await app[SEND_QUEUES].start(adapters)
+    for adapter in adapters.values():
         await adapter.start()
+
+
+async def stop_sending(app: web.Application) -> None:
+    """The message being sent to each chat goes out; what waits stays queued for another process."""
+    await app[SEND_QUEUES].stop()
 
 
 async def stop_channels(app: web.Application) -> None:
@@ -114,19 +124,21 @@ def lifecycle(settings: GatewaySettings) -> list[tuple[str, Any]]:
         ("on_startup", start_channels),
         ("on_startup", worker.start_delivering),  # once channels can send
         ("on_shutdown", worker.stop_delivering),
+        ("on_shutdown", stop_sending),
         ("on_cleanup", stop_channels),
         ("on_cleanup", close_clients),
     ]
 
 
-def channel_adapters(router: Router, replies: Replies, public_url: str) -> dict[str, Adapter]:
+def channel_adapters(router: Router, queues: ChatQueues, replies: Replies, public_url: str) -> dict[str, Adapter]:
     """The messengers and Rubika that config/channels.yml gives a token, by channel name."""
     adapters: dict[str, Adapter] = {
-        profile.name: messenger.MessengerAdapter(profile, router, replies, public_url) for profile in messenger.load_profiles()
+        profile.name: messenger.MessengerAdapter(profile, router, queues, replies, public_url)
+        for profile in messenger.load_profiles()
     }
     rubika_profile = rubika.load_profile()
     if rubika_profile is not None:
-        adapters[rubika.CHANNEL] = rubika.RubikaAdapter(rubika_profile, router, replies, public_url)
+        adapters[rubika.CHANNEL] = rubika.RubikaAdapter(rubika_profile, router, queues, replies, public_url)
     return adapters
 
 
@@ -143,8 +155,9 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[SOURCES] = generic.load_sources()
     app[CALLBACKS] = generic.CallbackSender()
     app[NUMBERED] = NumberedOptions(redis)
-    app[ADAPTERS] = channel_adapters(router, replies, settings.public_url)
-    app[DELIVERER] = Deliverer(router, app[OUTBOX], app[ADAPTERS], app[SOURCES], app[CALLBACKS], replies)
+    queues = app[SEND_QUEUES] = ChatQueues(redis, pace_seconds=settings.chat_pace_seconds)
+    app[ADAPTERS] = channel_adapters(router, queues, replies, settings.public_url)
+    app[DELIVERER] = Deliverer(router, app[OUTBOX], queues, app[ADAPTERS], app[SOURCES], app[CALLBACKS], app[NUMBERED], replies)
     app[SUBSCRIPTIONS] = SubscriptionStore(redis)
     app[CATALOG] = CatalogFile()
     app[ADMIN_TOKEN] = settings.hamyar_admin_token

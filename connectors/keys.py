@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from connectors.outbox import Outbox
     from connectors.rasa_client import RasaClient
     from connectors.router import Router
+    from connectors.sendqueue import ChatQueues
     from connectors.signing import ReplayGuard
     from connectors.web import WebConfig
     from content.replies import Replies
@@ -47,6 +48,7 @@ KEEPALIVE: web.AppKey[float] = web.AppKey("keepalive")
 
 # Notices: case updates from agencies, announcements, and the worker that sends them.
 DELIVERER: web.AppKey[Deliverer] = web.AppKey("deliverer")
+SEND_QUEUES: web.AppKey[ChatQueues] = web.AppKey("send_queues")
 SUBSCRIPTIONS: web.AppKey[SubscriptionStore] = web.AppKey("subscriptions")
 CATALOG: web.AppKey[CatalogFile] = web.AppKey("catalog")
 NOTICES: web.AppKey[NoticeQueue] = web.AppKey("notices")

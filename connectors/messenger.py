@@ -1,27 +1,32 @@
 """Telegram, Bale and Soroush Plus: one adapter on python-telegram-bot, a profile per messenger.
 
 The gateway drives each Application itself (initialize, start, process_update) instead of PTB's
-own webhook server. An update is answered in full before the webhook returns, so a failure makes
-the messenger retry it; the router drops the retry if the first attempt did finish.
+own webhook server. An update's turn is taken, and its replies queued for the chat
+(connectors/sendqueue.py), before the webhook returns, so a failure makes the messenger retry it;
+the router drops the retry if the first attempt did finish. The queue sends them in order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
 from aiohttp import web
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.constants import ChatAction
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from tenacity import retry_if_exception_type
 
@@ -29,13 +34,13 @@ from connectors.channel_config import channel_entries, webhook_secret
 from connectors.jsonbody import read_update, refusal
 from connectors.keys import ADAPTERS
 from connectors.models import InboundMessage, OutboundMessage
-from connectors.ratelimit import ChatRateLimiter
+from connectors.ratelimit import bot_rate_limiter
 from connectors.retry import retrying
 from connectors.router import Router
+from connectors.sendqueue import ChatQueues, SendFailure
 from connectors.signing import same_secret
 from content.replies import Replies
 from nlu.identifiers import normalize_phone
-from nlu.logtag import conversation_tag
 
 logger = logging.getLogger("gateway.messenger")
 TEXT_LIMIT = 4096
@@ -88,8 +93,14 @@ def deep_link_payload(argument: str) -> Optional[str]:
     return {"case": "/case_status", "status": "/service_status"}.get(kind)
 
 
-class DeliveryFailed(Exception):
-    """A reply could not be sent; the update is reported failed so the messenger retries it."""
+@dataclass
+class _Outcome:
+    failed: bool = False
+
+
+# The webhook request being handled, if any: PTB runs the error handler inside ``process_update``
+# (same task), so a failure is told to this request alone, and no process keeps a list of them.
+_OUTCOME: ContextVar[Optional[_Outcome]] = ContextVar("messenger_update_outcome", default=None)
 
 
 class MalformedUpdate(ValueError):
@@ -109,18 +120,20 @@ def _is_id(value: object) -> bool:
 
 
 class MessengerAdapter:
-    def __init__(self, profile: MessengerProfile, router: Router, replies: Replies, public_url: str = "") -> None:
+    def __init__(
+        self, profile: MessengerProfile, router: Router, queues: ChatQueues, replies: Replies, public_url: str = ""
+    ) -> None:
         self.profile = profile
         self._router = router
+        self._queues = queues
         self._replies = replies
         self._public_url = public_url.rstrip("/")
-        self._failed: set[int] = set()
         builder = (
             Application.builder()
             .token(profile.token)
             .base_url(profile.base_url)
             .base_file_url(profile.base_file_url)
-            .rate_limiter(ChatRateLimiter())
+            .rate_limiter(bot_rate_limiter())
             .concurrent_updates(True)
         )
         if profile.mode == "webhook":
@@ -176,15 +189,18 @@ class MessengerAdapter:
         """Handle one webhook update in full; False when it failed and should be retried.
         MalformedUpdate when it cannot be read (see ``read``): a retry would not help."""
         update = self.read(data)
-        await self.application.process_update(update)
-        if update.update_id in self._failed:
-            self._failed.discard(update.update_id)
-            return False
-        return True
+        outcome = _Outcome()
+        token = _OUTCOME.set(outcome)
+        try:
+            await self.application.process_update(update)
+        finally:
+            _OUTCOME.reset(token)
+        return not outcome.failed
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update):
-            self._failed.add(update.update_id)
+        outcome = _OUTCOME.get()
+        if outcome is not None:
+            outcome.failed = True
         logger.error("messenger %s update failed error=%s", self.profile.name, type(context.error).__name__)
 
     def _inbound(self, update: Update, **fields) -> InboundMessage:
@@ -253,14 +269,21 @@ class MessengerAdapter:
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         inbound = self.inbound(update)
         if inbound is not None and update.callback_query is not None:
-            await update.callback_query.answer()
+            # Stops the button's spinner; the turn's order is taken first (``_answer`` before any await).
+            answering = asyncio.ensure_future(self._stop_spinner(update.callback_query))
             await self._answer(inbound)
+            await answering
+
+    async def _stop_spinner(self, query: CallbackQuery) -> None:
+        try:
+            await query.answer()
+        except TelegramError as error:  # the press is answered anyway; only the spinner lingers
+            logger.info("messenger %s button not acknowledged error=%s", self.profile.name, type(error).__name__)
 
     async def _answer(self, inbound: InboundMessage) -> None:
-        if not await self._router.answer(
-            inbound, lambda replies: self.send(inbound.chat_id, replies, inbound.conversation_id), TEXT_LIMIT
-        ):
-            raise DeliveryFailed(self.profile.name)
+        """The turn, its replies queued behind the chat's earlier ones; sent in order from there."""
+        await self._router.handle(inbound, TEXT_LIMIT, keep=self._queues.add)
+        self._queues.kick(inbound.conversation_id)
 
     def _markup(self, message: OutboundMessage):
         keyboard = self._replies.buttons("messenger_keyboard")
@@ -275,27 +298,36 @@ class MessengerAdapter:
         # «منو» and «اپراتور» stay under the text box.
         return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
-    async def send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool:
-        """In order; transient failures retried with backoff (429s by the rate limiter), then
-        logged. False when a message could not be sent."""
-        for reply in replies:
-            if not reply.text:
-                continue
-            chat = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
-            try:
-                await retrying(
-                    lambda: self.application.bot.send_message(chat_id=chat, text=reply.text, reply_markup=self._markup(reply)),
-                    retry_if_exception_type((NetworkError, TimedOut)),
-                )
-            except TelegramError as error:
-                logger.error(
-                    "messenger %s send failed conversation=%s error=%s",
-                    self.profile.name,
-                    conversation_tag(conversation_id),
-                    type(error).__name__,
-                )
-                return False
-        return True
+    def _chat(self, chat_id: str) -> int | str:
+        return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id  # "@channel" names stay
+
+    async def send_one(self, chat_id: str, message: OutboundMessage) -> None:
+        """One message; network errors retried with backoff (429s by the rate limiter), then a
+        SendFailure: worth retrying later, or not (the bot blocked, the chat gone)."""
+        await self._call(
+            lambda: self.application.bot.send_message(
+                chat_id=self._chat(chat_id), text=message.text, reply_markup=self._markup(message)
+            )
+        )
+
+    async def show_typing(self, chat_id: str) -> None:
+        await self._call(lambda: self.application.bot.send_chat_action(chat_id=self._chat(chat_id), action=ChatAction.TYPING))
+
+    async def _call(self, call) -> None:  # type: ignore[no-untyped-def]
+        try:
+            await retrying(call, retry_if_exception_type((NetworkError, TimedOut)))
+        except RetryAfter as error:
+            raise SendFailure("rate_limited", retry_after=_seconds(error.retry_after)) from None
+        except (NetworkError, TimedOut) as error:
+            raise SendFailure(type(error).__name__, retry_after=1.0) from None
+        except TelegramError as error:
+            raise SendFailure(type(error).__name__) from None
+
+
+def _seconds(value: object) -> float:
+    """RetryAfter's ``retry_after``: seconds, or a timedelta in newer python-telegram-bot."""
+    total = getattr(value, "total_seconds", None)
+    return float(total() if callable(total) else value)  # type: ignore[arg-type]
 
 
 async def receive(request: web.Request) -> web.Response:

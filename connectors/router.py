@@ -13,9 +13,11 @@ import weakref
 from typing import Awaitable, Callable, Optional
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from connectors.buttons import ButtonRegistry
 from connectors.dedup import Claim, Deduplicator
+from connectors.lanes import Lanes
 from connectors.models import InboundMessage, OutboundMessage, OutButton
 from connectors.rasa_client import RasaClient, RasaError
 from connectors.rendering import rasa_to_parts
@@ -25,12 +27,15 @@ from nlu.persian import persian_digits
 
 logger = logging.getLogger("gateway")
 MAX_TEXT = 4096
+# Adds the commands that queue a turn's replies (conversation, replies) to a transaction.
+Keep = Callable[[Pipeline, str, list[OutboundMessage]], object]
 
 
 class Router:
     def __init__(self, redis: aioredis.Redis, rasa: RasaClient, replies: Replies) -> None:
         self.buttons = ButtonRegistry(redis)
         self.dedup = Deduplicator(redis)
+        self.lanes = Lanes(redis)
         self._rasa = rasa
         self._replies = replies
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
@@ -47,71 +52,54 @@ class Router:
         message: InboundMessage,
         text_limit: int = MAX_TEXT,
         on_accepted: Optional[Callable[[], Awaitable[None]]] = None,
+        keep: Optional[Keep] = None,
     ) -> Optional[list[OutboundMessage]]:
         """The replies to one inbound message, or None for a duplicate already handled.
 
         ``on_accepted`` runs once the message is known not to be a duplicate, in turn order.
+        ``keep`` queues the replies for sending in the same transaction that marks the message
+        handled, still in turn order, so every turn's replies queue behind the turn before.
         """
         conversation = message.conversation_id
-        claim = await self.dedup.claim(conversation, message.message_id)
-        if claim is not Claim.NEW:
-            logger.info("duplicate dropped conversation=%s state=%s", conversation_tag(conversation), claim.value)
-            return None
-        # One turn in flight per conversation, in arrival order (asyncio locks are fair).
+        # Taken before anything is awaited: this process's messages of a conversation keep the
+        # order they came in (asyncio locks are fair); the lane then keeps it across processes.
         async with self._lock(conversation):
-            try:
-                if on_accepted is not None:
-                    await on_accepted()
-                replies = await self._turn(message, text_limit)
-            except RasaError as error:
-                logger.error("turn failed conversation=%s error=%s", conversation_tag(conversation), error)
-                # Not marked done: the messenger's retry, or the citizen resending, goes through.
-                await self.dedup.release(conversation, message.message_id)
-                return await self._gateway_reply(conversation, "gateway_error")
-            except BaseException:
-                await self.dedup.release(conversation, message.message_id)
-                raise
-        await self.dedup.done(conversation, message.message_id, json.dumps([r.model_dump() for r in replies], ensure_ascii=False))
+            claim = await self.dedup.claim(conversation, message.message_id)
+            if claim is not Claim.NEW:
+                logger.info("duplicate dropped conversation=%s state=%s", conversation_tag(conversation), claim.value)
+                return None
+            async with self.lanes.turn(conversation):
+                try:
+                    if on_accepted is not None:
+                        await on_accepted()
+                    try:
+                        replies = await self._turn(message, text_limit)
+                    except RasaError as error:
+                        logger.error("turn failed conversation=%s error=%s", conversation_tag(conversation), error)
+                        # Not marked done: the messenger's retry, or the citizen resending, goes through.
+                        await self.dedup.release(conversation, message.message_id)
+                        replies = await self._gateway_reply(conversation, "gateway_error")
+                        await self._finish(conversation, replies, keep)
+                        return replies
+                    kept = json.dumps([r.model_dump() for r in replies], ensure_ascii=False)
+                    await self._finish(conversation, replies, keep, message.message_id, kept)
+                except BaseException:
+                    await self.dedup.release(conversation, message.message_id)
+                    raise
         return replies
 
-    async def undelivered(self, message: InboundMessage) -> Optional[list[OutboundMessage]]:
-        """The kept replies of a handled message that have not reached the citizen yet; None
-        when none were kept (the turn failed, or is still running)."""
-        conversation = message.conversation_id
-        stored = await self.dedup.result(conversation, message.message_id)
-        if stored is None:
-            return None
-        sent = await self.dedup.delivered_count(conversation, message.message_id)
-        return [OutboundMessage.model_validate(r) for r in json.loads(stored)[sent:]]
-
-    async def delivered(self, message: InboundMessage) -> None:
-        """One more reply of ``message`` reached the citizen."""
-        await self.dedup.delivered(message.conversation_id, message.message_id)
-
-    async def answer(
-        self, message: InboundMessage, send: Callable[[list[OutboundMessage]], Awaitable[bool]], text_limit: int
-    ) -> bool:
-        """For a channel that sends after answering: route, then ``send`` the replies one at a
-        time, counting each that arrives, so a retry of the message sends only those after the
-        last that did (none twice, none lost). False when one could not be sent, or when another
-        attempt is sending them now (the messenger tries again later)."""
-        conversation, message_id = message.conversation_id, message.message_id
-        replies = await self.handle(message, text_limit=text_limit)
-        if not await self.dedup.start_sending(conversation, message_id):
-            logger.info("already sending conversation=%s", conversation_tag(conversation))
-            return False
-        try:
-            # Read once sending is ours: an attempt that sent before us has counted its replies.
-            unsent = await self.undelivered(message)
-            if unsent is None:  # not kept (the turn failed and may be tried again): nothing to count
-                return await send(replies) if replies else True
-            for reply in unsent:
-                if not await send([reply]):
-                    return False
-                await self.delivered(message)
-            return True
-        finally:
-            await self.dedup.stop_sending(conversation, message_id)
+    async def _finish(
+        self, conversation: str, replies: list[OutboundMessage], keep: Optional[Keep], message_id: str = "", kept: str = ""
+    ) -> None:
+        """Mark the message handled (when ``message_id``) and queue its replies, at once."""
+        if not message_id and keep is None:
+            return
+        async with self.dedup.pipeline() as pipe:
+            if message_id:
+                self.dedup.done_in(pipe, conversation, message_id, kept)
+            if keep is not None:
+                keep(pipe, conversation, replies)
+            await pipe.execute()
 
     async def _turn(self, message: InboundMessage, text_limit: int) -> list[OutboundMessage]:
         conversation = message.conversation_id

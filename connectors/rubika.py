@@ -1,5 +1,6 @@
 """Rubika: its own bot API (``{base}/{token}/{method}``, JSON), webhooks set by updateBotEndpoints,
-options as an inline keypad and «منو» / «اپراتور» on the chat keypad."""
+options as an inline keypad and «منو» / «اپراتور» on the chat keypad. Replies go out in order
+through the chat's send queue (connectors/sendqueue.py), as the messengers' do."""
 
 from __future__ import annotations
 
@@ -20,16 +21,17 @@ from connectors.channel_config import channel_entries, webhook_secret
 from connectors.jsonbody import read_update, refusal
 from connectors.keys import ADAPTERS
 from connectors.models import InboundMessage, OutboundMessage
-from connectors.ratelimit import ChatLimiters
 from connectors.retry import retrying
 from connectors.router import Router
+from connectors.sendqueue import ChatQueues, SendFailure
 from connectors.signing import same_secret
 from content.replies import Replies
-from nlu.logtag import conversation_tag
 
 logger = logging.getLogger("gateway.rubika")
 TEXT_LIMIT = 4000
 CHANNEL = "rubika"
+KEYPAD_PREFIX = "kb"
+_KEYPAD = re.compile(KEYPAD_PREFIX + r"([0-9]{1,2})")
 
 
 @dataclass(frozen=True)
@@ -122,18 +124,18 @@ class RubikaAdapter:
         self,
         profile: RubikaProfile,
         router: Router,
+        queues: ChatQueues,
         replies: Replies,
         public_url: str = "",
-        per_chat: float = 1,
         per_bot: float = 30,
     ) -> None:
         self.profile = profile
         self._router = router
+        self._queues = queues
         self._replies = replies
         self._public_url = public_url.rstrip("/")
         self._session = LazySession(timeout=aiohttp.ClientTimeout(total=10))
         self._bot_limit = AsyncLimiter(per_bot, 1)
-        self._chat_limiter = ChatLimiters(per_chat)
 
     @property
     def webhook_path(self) -> str:
@@ -162,41 +164,54 @@ class RubikaAdapter:
     async def stop(self) -> None:
         await self._session.close()
 
-    async def process(self, body: dict) -> bool:
-        """Handle one update in full; False when sending failed and Rubika should retry."""
+    async def process(self, body: dict) -> None:
+        """Take one update's turn and queue its replies behind the chat's earlier ones."""
         message = inbound(body)
         if message is None:
-            return True
-        return await self._router.answer(
-            message, lambda replies: self.send(message.chat_id, replies, message.conversation_id), TEXT_LIMIT
-        )
+            return
+        message = self._keypad_press(message)
+        await self._router.handle(message, TEXT_LIMIT, keep=self._queues.add)
+        self._queues.kick(message.conversation_id)
+
+    def _keypad_press(self, message: InboundMessage) -> InboundMessage:
+        """A chat-keypad button («منو», «اپراتور») is the same for every message, so it is not in the
+        button registry: its id ``kb{i}`` says which of ``messenger_keyboard`` it is."""
+        match = _KEYPAD.fullmatch(message.button_id or "")
+        keyboard = self._replies.buttons("messenger_keyboard")
+        if match is None or int(match.group(1)) >= len(keyboard):
+            return message
+        return message.model_copy(update={"button_id": None, "internal_payload": keyboard[int(match.group(1))]["payload"]})
 
     def _keypads(self, message: OutboundMessage) -> dict:
         if message.buttons:
             rows = [{"buttons": [{"id": b.id, "type": "Simple", "button_text": b.title}]} for b in message.buttons]
             return {"inline_keypad": {"rows": rows}}
         keyboard = self._replies.buttons("messenger_keyboard")
-        row = {"buttons": [{"id": f"kb{i}", "type": "Simple", "button_text": b["title"]} for i, b in enumerate(keyboard)]}
+        row = {
+            "buttons": [
+                {"id": f"{KEYPAD_PREFIX}{i}", "type": "Simple", "button_text": b["title"]} for i, b in enumerate(keyboard)
+            ]
+        }
         return {"chat_keypad_type": "New", "chat_keypad": {"rows": [row], "resize_keyboard": True, "on_time_keyboard": False}}
 
-    async def send(self, chat_id: str, replies: list[OutboundMessage], conversation_id: str) -> bool:
-        """In order, within limits, retried; False when a message could not be sent."""
-        for reply in replies:
-            if not reply.text:
-                continue
-            payload = {"chat_id": chat_id, "text": reply.text, **self._keypads(reply)}
-            try:
-                await retrying(
-                    lambda: self._send_one(chat_id, payload),
-                    retry_if_exception_type((aiohttp.ClientError, asyncio.TimeoutError)) | _transient,
-                )
-            except (aiohttp.ClientError, asyncio.TimeoutError, RubikaError) as error:
-                logger.error("rubika send failed conversation=%s error=%s", conversation_tag(conversation_id), error)
-                return False
-        return True
+    async def send_one(self, chat_id: str, message: OutboundMessage) -> None:
+        """One message, within the bot's limit, retried with backoff; then a SendFailure."""
+        payload = {"chat_id": chat_id, "text": message.text, **self._keypads(message)}
+        try:
+            await retrying(
+                lambda: self._send_one(payload),
+                retry_if_exception_type((aiohttp.ClientError, asyncio.TimeoutError)) | _transient,
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise SendFailure(type(error).__name__, retry_after=1.0) from None
+        except RubikaError as error:
+            raise SendFailure(str(error), retry_after=1.0 if error.transient else None) from None
 
-    async def _send_one(self, chat_id: str, payload: dict) -> None:
-        async with self._chat_limiter(chat_id), self._bot_limit:
+    async def show_typing(self, chat_id: str) -> None:
+        """Rubika's bot API has no chat action: the next message simply follows."""
+
+    async def _send_one(self, payload: dict) -> None:
+        async with self._bot_limit:
             await self.call("sendMessage", payload)
 
 
@@ -208,6 +223,5 @@ async def receive(request: web.Request) -> web.Response:
     body = await read_update(request)
     if isinstance(body, web.Response):
         return body
-    if not await adapter.process(body):
-        return refusal("retry", 500)
+    await adapter.process(body)
     return web.json_response({"status": "OK"})

@@ -41,3 +41,6 @@ class GatewaySettings(BaseSettings):
     # A notice whose send failed is tried again after this, then after twice as long each time
     # (10 tries, pauses up to an hour); a stopped gateway's notices are taken over after it.
     notice_retry_seconds: float = 30
+    # A messenger chat gets at most one message this often (Telegram's limit is about one a second);
+    # a turn's further replies wait, with "typing…" shown (connectors/sendqueue.py).
+    chat_pace_seconds: float = 1.0

@@ -248,8 +248,7 @@ def kinds(app: web.Application, per_second: float = 20) -> dict[str, Kind]:
             if channel.via == "eitaa":
                 return await send_to_eitaa(channel, text)
             if channel.via in app[ADAPTERS]:
-                adapter = app[ADAPTERS][channel.via]
-                return await adapter.send(channel.chat_id, [OutboundMessage(text=text)], f"{channel.via}:{channel.chat_id}")
+                return await app[DELIVERER].send(f"{channel.via}:{channel.chat_id}", [OutboundMessage(text=text)])
         return False
 
     return {"announce": Kind(start), "announcement": Kind(tell, jobs.count), "channel": Kind(post, jobs.mark)}

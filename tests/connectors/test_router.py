@@ -9,6 +9,7 @@ from connectors.dedup import Claim, Deduplicator
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.rasa_client import RasaClient
 from connectors.router import Router
+from connectors.sendqueue import ChatQueues, Keys
 from content.replies import Replies
 from tests.conftest import free_port
 
@@ -51,46 +52,45 @@ async def test_a_handled_message_is_not_handled_twice(router, redis):
     assert await router.handle(message(message_id="d", text="  ")) is None
 
 
-async def test_a_retry_sends_only_the_replies_that_did_not_arrive(router, redis):
-    texts = ["یک", "دو", "سه"]
-    await Deduplicator(redis).done("web:c1", "e", json.dumps([OutboundMessage(text=t).model_dump() for t in texts]))
-    sent, failing = [], {"دو"}
-
-    async def send(batch: list[OutboundMessage]) -> bool:
-        assert len(batch) == 1  # one at a time, so each arrival is counted
-        if batch[0].text in failing:
-            failing.discard(batch[0].text)
-            return False
-        sent.append(batch[0].text)
-        return True
-
-    assert not await router.answer(message(message_id="e"), send, 4096)
-    assert sent == ["یک"]
-    assert await router.answer(message(message_id="e"), send, 4096)
-    assert sent == texts
-    assert await router.answer(message(message_id="e"), send, 4096)  # all arrived: nothing again
-    assert sent == texts
+async def test_replies_are_queued_as_the_message_is_marked_handled(router, redis):
+    queues = ChatQueues(redis)
+    replies = await router.handle(message(message_id="e", text=" "), keep=queues.add)
+    assert replies is not None
+    queued = [json.loads(item)["message"]["text"] for item in await redis.lrange(Keys.of("web:c1").queue, 0, -1)]
+    assert queued == [r.text for r in replies]
+    assert await Deduplicator(redis).claim("web:c1", "e") is Claim.DONE
+    assert await router.handle(message(message_id="e", text=" "), keep=queues.add) is None  # a retry queues nothing
+    assert await redis.llen(Keys.of("web:c1").queue) == len(replies)
 
 
-async def test_a_retry_that_comes_while_the_first_attempt_sends_sends_nothing(router, redis):
-    texts = ["یک", "دو"]
-    await Deduplicator(redis).done("web:c1", "f", json.dumps([OutboundMessage(text=t).model_dump() for t in texts]))
-    sent, sending, go_on = [], asyncio.Event(), asyncio.Event()
+async def test_a_failed_turn_queues_its_kind_answer_and_can_be_retried(router, redis):
+    queues = ChatQueues(redis)
+    await router.handle(message(message_id="g", text="سلام"), keep=queues.add)
+    [item] = await redis.lrange(Keys.of("web:c1").queue, 0, -1)
+    assert "مشکلی در سامانه همیار" in json.loads(item)["message"]["text"]
+    assert await Deduplicator(redis).claim("web:c1", "g") is Claim.NEW
 
-    async def slow_send(batch: list[OutboundMessage]) -> bool:
-        sending.set()
-        await go_on.wait()
-        sent.append(batch[0].text)
-        return True
 
-    async def send(batch: list[OutboundMessage]) -> bool:
-        sent.append(batch[0].text)
-        return True
+async def test_turns_keep_their_order_across_gateway_processes(router, redis, monkeypatch):
+    """Two routers (two gateway processes) on one Redis: the first message's turn is slow, the
+    second's quick, and the second waits its turn, so the replies queue first, second."""
+    other = Router(redis, RasaClient(f"http://127.0.0.1:{free_port()}", "token", timeout_seconds=2), Replies())
+    queues = ChatQueues(redis)
+    started, release_first = asyncio.Event(), asyncio.Event()
 
-    first = asyncio.create_task(router.answer(message(message_id="f"), slow_send, 4096))
-    await sending.wait()
-    assert not await router.answer(message(message_id="f"), send, 4096)  # the messenger tries again later
-    go_on.set()
-    assert await first
-    assert await router.answer(message(message_id="f"), send, 4096)  # all arrived: nothing again
-    assert sent == texts
+    async def turn(self, inbound: InboundMessage, text_limit: int) -> list[OutboundMessage]:
+        if inbound.message_id == "slow":
+            started.set()
+            await release_first.wait()
+        return [OutboundMessage(text=inbound.message_id)]
+
+    monkeypatch.setattr(Router, "_turn", turn)
+    first = asyncio.create_task(router.handle(message(message_id="slow"), keep=queues.add))
+    await started.wait()
+    second = asyncio.create_task(other.handle(message(message_id="quick"), keep=queues.add))
+    while await redis.llen("hamyar:lane:web:c1") < 2:  # the second turn waits in the lane
+        await asyncio.sleep(0.01)
+    release_first.set()
+    await asyncio.gather(first, second)
+    queued = [json.loads(item)["message"]["text"] for item in await redis.lrange(Keys.of("web:c1").queue, 0, -1)]
+    assert queued == ["slow", "quick"]

@@ -21,7 +21,10 @@ class FakeBotApi:
         self.profile = profile
         self.sent: list[dict] = []
         self.calls: list[str] = []
+        # What reached each chat, in order: (method, chat_id, text, monotonic time).
+        self.events: list[tuple[str, object, str, float]] = []
         self.webhook: dict = {}
+        self.redis_url = ""  # the Redis of the gateway under test, for tests that wait on its queues
         self.failures: dict[str, list[tuple[int, dict]]] = defaultdict(list)
         self._updates: asyncio.Queue = asyncio.Queue()
         self._message_ids = itertools.count(1000)
@@ -107,7 +110,19 @@ class FakeBotApi:
             updates.append(self._updates.get_nowait())
         return updates
 
+    def chat_log(self, chat_id: object) -> list[tuple[str, str, float]]:
+        """(method, text, time) of what one chat got: messages and chat actions."""
+        return [(method, text, at) for method, chat, text, at in self.events if str(chat) == str(chat_id)]
+
+    def texts(self, chat_id: object) -> list[str]:
+        return [text for method, text, _ in self.chat_log(chat_id) if method == "sendMessage"]
+
+    async def _sendChatAction(self, params: dict) -> bool:  # noqa: N802
+        self.events.append(("sendChatAction", params["chat_id"], params.get("action", ""), time.monotonic()))
+        return True
+
     async def _sendMessage(self, params: dict) -> dict:  # noqa: N802
+        self.events.append(("sendMessage", params["chat_id"], params.get("text", ""), time.monotonic()))
         self.sent.append(params)
         self._sent_event.set()
         chat = params["chat_id"]

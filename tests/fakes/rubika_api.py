@@ -17,6 +17,9 @@ class FakeRubikaApi:
         self._ids = itertools.count(5000)
         self._event = asyncio.Event()
 
+    def texts(self, chat_id: str) -> list[str]:
+        return [m["text"] for m in self.sent if m["chat_id"] == chat_id]
+
     def fail_next_send(self, http_status: int = 200, api_status: str = "TOO_REQUESTS") -> None:
         self.failures.append((http_status, api_status))
 
@@ -49,7 +52,7 @@ class FakeRubikaApi:
             if self.failures:
                 http_status, api_status = self.failures.pop(0)
                 return web.json_response({"status": api_status}, status=http_status)
-            self.sent.append(body)
+            self.sent.append({**body, "at": time.monotonic()})
             self._event.set()
             return web.json_response({"status": "OK", "data": {"message_id": str(next(self._ids))}})
         return web.json_response({"status": "INVALID_INPUT"}, status=400)

@@ -3,14 +3,17 @@ the Bot API over HTTP, with the real assistant behind the gateway."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
+from connectors.sendqueue import Keys
 from connectors.settings import GatewaySettings
 from tests.fakes.bot_api import FakeBotApi
 from tests.integration.conftest import close_within
@@ -39,7 +42,7 @@ async def messenger(stack, tmp_path, monkeypatch, request):
     monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
     # Its own Redis database: a notice queue is shared by gateways configured alike, and this one's
     # announcement channel is not the stack gateway's.
-    redis_url = stack.redis_url.rsplit("/", 1)[0] + "/2"
+    redis_url = fake.redis_url = stack.redis_url.rsplit("/", 1)[0] + "/2"
     settings = GatewaySettings(
         rasa_channel_token=stack.tokens["RASA_CHANNEL_TOKEN"],
         rasa_url=stack.rasa,
@@ -99,6 +102,20 @@ def chat() -> int:
     return next(_ids)
 
 
+async def settled(fake: FakeBotApi, chat_id: int, count: int = 1, timeout: float = 60) -> list[str]:
+    """The chat's texts once ``count`` have arrived and nothing more is queued or being sent."""
+    conversation = f"{fake.profile}:{chat_id}"
+    async with aioredis.from_url(fake.redis_url, decode_responses=True) as redis:
+        deadline = time.monotonic() + timeout
+        while True:
+            keys = Keys.of(conversation)
+            busy = await redis.exists(keys.queue, keys.lease, f"hamyar:lane:{conversation}")
+            if len(fake.texts(chat_id)) >= count and not busy:
+                return fake.texts(chat_id)
+            assert time.monotonic() < deadline, f"not settled: {fake.texts(chat_id)}"
+            await asyncio.sleep(0.05)
+
+
 async def test_conversation_with_buttons_and_the_reply_keyboard(messenger):
     name, fake, url = messenger
     chat_id = chat()
@@ -130,44 +147,30 @@ async def test_duplicate_updates_are_answered_once_and_bad_secrets_refused(messe
 
 async def test_rate_limit_and_send_failures_are_retried(messenger):
     name, fake, url = messenger
+    chat_id = chat()
     fake.fail_next("sendMessage", 429, {"retry_after": 1})
     fake.fail_next("sendMessage", 502)
     started = time.monotonic()
-    assert await deliver(url, name, message_update(chat(), "سامانه پاسپورت کار میکنه؟")) == 200
-    sent = await fake.wait_for_sent(2)
-    assert any("سامانه گذرنامه الان کار می‌کند" in m["text"] for m in sent)
+    assert await deliver(url, name, message_update(chat_id, "سامانه پاسپورت کار میکنه؟")) == 200
+    await settled(fake, chat_id)
+    assert any("سامانه گذرنامه الان کار می‌کند" in text for text in fake.texts(chat_id))
     assert time.monotonic() - started >= 1  # retry_after was honoured
-    assert fake.calls.count("sendMessage") >= len(sent) + 2
+    assert fake.calls.count("sendMessage") >= len(fake.texts(chat_id)) + 2
 
 
-async def test_replies_that_could_not_be_sent_go_out_on_the_retry(messenger):
+async def test_replies_that_cannot_be_sent_yet_go_out_later_in_order(messenger):
+    """The Bot API fails for longer than one send's retries: the replies wait in the chat's
+    queue and go out when it is back, first to last; the messenger need not retry."""
     name, fake, url = messenger
-    update = message_update(chat(), "سلام")
-    for _ in range(4):  # every attempt of the first send fails
+    chat_id = chat()
+    for _ in range(6):  # every attempt of the first send fails, and the next send's first two
         fake.fail_next("sendMessage", 502)
-    assert await deliver(url, name, update) == 500  # the messenger will retry
-    assert fake.sent == []
+    update = message_update(chat_id, "سلام")
     assert await deliver(url, name, update) == 200
-    sent = await fake.wait_for_sent(2)
-    assert "نگه می‌دارد" in sent[0]["text"]
-    assert await deliver(url, name, update) == 200  # delivered now: a third copy sends nothing
-    assert len(fake.sent) == len(sent)
-
-
-async def test_a_retry_sends_only_the_replies_that_did_not_arrive(messenger):
-    name, fake, url = messenger
-    update = message_update(chat(), "سلام")
-    fake.fail_next("sendMessage", 502, after=1)  # the first reply arrives, the second does not
-    for _ in range(3):
-        fake.fail_next("sendMessage", 502)
-    assert await deliver(url, name, update) == 500
-    first = [m["text"] for m in fake.sent]
-    assert len(first) == 1
-    assert await deliver(url, name, update) == 200
-    texts = [m["text"] for m in await fake.wait_for_sent(2)]
-    assert texts[0] == first[0] and len(set(texts)) == len(texts) >= 2  # none twice
-    assert await deliver(url, name, update) == 200
-    assert len(fake.sent) == len(texts)
+    texts = await settled(fake, chat_id)
+    assert "نگه می‌دارد" in texts[0] and len(set(texts)) == len(texts) >= 2  # none twice
+    assert await deliver(url, name, update) == 200  # a late retry of the update sends nothing
+    assert fake.texts(chat_id) == texts
 
 
 async def test_own_contact_is_trusted_and_photos_get_a_kind_answer(messenger):
@@ -175,23 +178,23 @@ async def test_own_contact_is_trusted_and_photos_get_a_kind_answer(messenger):
     chat_id = chat()
     await deliver(url, name, message_update(chat_id, "پرونده 7140508213457 چی شد"))
     await deliver(url, name, message_update(chat_id, "0016383230"))
-    sent = await fake.wait_for_sent(3)
-    ask = sent[-1]
+    await settled(fake, chat_id, 3)
+    ask = [m for m in fake.sent if m["chat_id"] == chat_id][-1]
     assert "موبایل" in ask["text"] and ask["reply_markup"]["keyboard"][0][0]["request_contact"] is True
-    before = len(sent)
+    before = len(fake.texts(chat_id))
     forwarded = {"phone_number": "+989121000101", "first_name": "M", "user_id": 999}
     await deliver(url, name, message_update(chat_id, contact=forwarded))
-    sent = await fake.wait_for_sent(before + 1)
-    assert "وضعیت:" not in sent[-1]["text"]
+    texts = await settled(fake, chat_id, before + 1)
+    assert not any("وضعیت:" in text for text in texts[before:])
     own = {"phone_number": "+989121000101", "first_name": "M", "user_id": chat_id}
-    before = len(sent)
+    before = len(texts)
     await deliver(url, name, message_update(chat_id, contact=own))
-    sent = await fake.wait_for_sent(before + 2)
-    assert any("وضعیت: در حال بررسی" in m["text"] for m in sent[before:])
-    before = len(sent)
+    texts = await settled(fake, chat_id, before + 2)
+    assert any("وضعیت: در حال بررسی" in text for text in texts[before:])
+    before = len(texts)
     await deliver(url, name, message_update(chat_id, photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]))
-    sent = await fake.wait_for_sent(before + 1)
-    assert "عکس یا فایل را نمی‌توانم ببینم" in sent[-1]["text"]
+    texts = await settled(fake, chat_id, before + 1)
+    assert "عکس یا فایل را نمی‌توانم ببینم" in texts[before]
 
 
 async def test_deep_link_opens_a_guide(messenger):
@@ -258,3 +261,98 @@ async def test_announcement_command_line(messenger):
     assert result.returncode == 0, result.stderr
     assert '"state": "sent"' in result.stdout
     assert any(m["text"] == "اطلاعیه آزمایشی" for m in fake.sent)
+
+
+# Three quick turns whose answers take several messages each (issue 24's report).
+QUICK_TURNS = ["سامانه کارت ملی مشکل داره؟", "چطوری گذرنامه بگیرم", "سامانه گواهینامه کار میکنه؟"]
+_reference: dict[str, list[list[str]]] = {}
+
+
+async def reference(messenger, count: int) -> list[list[str]]:
+    """Each quick turn's replies, asked one at a time in a chat of its own (waiting for each
+    turn's last reply before the next question)."""
+    name, fake, url = messenger
+    if name not in _reference:
+        chat_id, turns = chat(), []
+        for text in QUICK_TURNS:
+            before = len(fake.texts(chat_id))
+            call = await say(messenger, chat_id, message_update(chat_id, text))
+            if call is not None:
+                await call
+            turns.append((await settled(fake, chat_id, before + 1))[before:])
+        _reference[name] = turns
+    return _reference[name][:count]
+
+
+async def say(messenger, chat_id: int, update: dict) -> asyncio.Task | None:
+    """The citizen sends ``update``: a webhook call (its task), or an update polling fetches."""
+    name, fake, url = messenger
+    if not fake.webhook:
+        fake.push_update(update)
+        return None
+
+    async def call() -> None:
+        assert await deliver(url, name, update) == 200
+
+    return asyncio.create_task(call())
+
+
+async def quick_turns(messenger, updates: list[dict], chat_id: int) -> None:
+    """Each update right after the chat's previous message arrived: the next question comes while
+    the answer before it is still going out at one message a second."""
+    name, fake, url = messenger
+    calls = []
+    for update in updates:
+        before = len(fake.texts(chat_id))
+        calls.append(await say(messenger, chat_id, update))
+        if len(fake.texts(chat_id)) == before:
+            await fake.wait_for_sent(len(fake.sent) + 1)
+    await asyncio.gather(*[call for call in calls if call is not None])
+
+
+def assert_in_turn_order(fake: FakeBotApi, chat_id: int, turns: list[list[str]]) -> None:
+    # Every reply of a turn before any of the next: none lost, none twice, none overtaken.
+    assert fake.texts(chat_id) == [text for turn in turns for text in turn]
+    log = fake.chat_log(chat_id)
+    assert log[0][0] == "sendMessage"  # the first reply at once, not after "typing…"
+    sent_at = [at for method, _, at in log if method == "sendMessage"]
+    assert all(later - earlier >= 0.9 for earlier, later in zip(sent_at, sent_at[1:]))  # a message a second
+    assert ("sendChatAction", "typing") in [(method, text) for method, text, _ in log]
+
+
+MODES = [("telegram", "webhook"), ("splus", "polling")]
+
+
+@pytest.mark.parametrize("messenger", MODES, indirect=True)
+@pytest.mark.parametrize("count", [2, 3])
+async def test_quick_turns_are_answered_in_order(messenger, count):
+    name, fake, url = messenger
+    turns = await reference(messenger, count)
+    chat_id = chat()
+    await quick_turns(messenger, [message_update(chat_id, text) for text in QUICK_TURNS[:count]], chat_id)
+    await settled(fake, chat_id, sum(len(t) for t in turns))
+    assert_in_turn_order(fake, chat_id, turns)
+
+
+@pytest.mark.parametrize("messenger", MODES, indirect=True)
+async def test_order_holds_through_a_429_in_the_middle(messenger):
+    name, fake, url = messenger
+    turns = await reference(messenger, 2)
+    chat_id = chat()
+    fake.fail_next("sendMessage", 429, {"retry_after": 2}, after=1)  # the turn's second message
+    await quick_turns(messenger, [message_update(chat_id, text) for text in QUICK_TURNS[:2]], chat_id)
+    await settled(fake, chat_id, sum(len(t) for t in turns))
+    assert_in_turn_order(fake, chat_id, turns)
+
+
+@pytest.mark.parametrize("messenger", MODES, indirect=True)
+async def test_order_holds_when_the_first_update_comes_again(messenger):
+    """The messenger sends the first update again (its first delivery looked lost) while the
+    answers go out: nothing is sent twice and the second turn still comes after the first."""
+    name, fake, url = messenger
+    turns = await reference(messenger, 2)
+    chat_id = chat()
+    first, second = (message_update(chat_id, text) for text in QUICK_TURNS[:2])
+    await quick_turns(messenger, [first, first, second], chat_id)
+    await settled(fake, chat_id, sum(len(t) for t in turns))
+    assert_in_turn_order(fake, chat_id, turns)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
+from connectors.sendqueue import Keys
 from connectors.settings import GatewaySettings
 from tests.fakes.rubika_api import FakeRubikaApi
 from tests.integration.conftest import close_within
@@ -39,6 +42,7 @@ async def rubika(stack, tmp_path, monkeypatch):
     )
     gateway = TestServer(create_app(settings), host="127.0.0.1")
     await gateway.start_server()
+    fake.redis_url = stack.redis_url  # type: ignore[attr-defined]  # for ``settled``
     yield fake, str(gateway.make_url("")).rstrip("/")
     await close_within(gateway)
     await close_within(api)
@@ -81,6 +85,20 @@ async def deliver(url: str, body: dict, kind: str = "update", secret: str = SECR
             return response.status
 
 
+async def settled(fake: FakeRubikaApi, chat_id: str, count: int = 1, timeout: float = 60) -> list[str]:
+    """The chat's texts once ``count`` have arrived and nothing more is queued or being sent."""
+    conversation = f"rubika:{chat_id}"
+    async with aioredis.from_url(fake.redis_url, decode_responses=True) as redis:  # type: ignore[attr-defined]
+        deadline = time.monotonic() + timeout
+        while True:
+            keys = Keys.of(conversation)
+            busy = await redis.exists(keys.queue, keys.lease, f"hamyar:lane:{conversation}")
+            if len(fake.texts(chat_id)) >= count and not busy:
+                return fake.texts(chat_id)
+            assert time.monotonic() < deadline, f"not settled: {fake.texts(chat_id)}"
+            await asyncio.sleep(0.05)
+
+
 def inline_buttons(message: dict) -> dict[str, str]:
     rows = (message.get("inline_keypad") or {}).get("rows", [])
     return {b["button_text"]: b["id"] for row in rows for b in row["buttons"]}
@@ -112,8 +130,46 @@ async def test_wrong_secret_duplicates_and_retries(rubika):
     fake.fail_next_send(api_status="TOO_REQUESTS")
     fake.fail_next_send(http_status=502, api_status="INTERNAL_PROBLEM")
     assert await deliver(url, update) == 200
-    sent = await fake.wait_for_sent(2)
-    assert any("سامانه گذرنامه الان کار می‌کند" in m["text"] for m in sent)
-    count = len(fake.sent)
+    assert any("سامانه گذرنامه الان کار می‌کند" in text for text in await settled(fake, chat_id, 2))
+    texts = await settled(fake, chat_id)
     assert await deliver(url, update) == 200
-    assert len(fake.sent) == count
+    assert fake.texts(chat_id) == texts
+
+
+async def test_the_chat_keypad_buttons_answer(rubika):
+    """«منو» and «اپراتور» under the text box (ids kb0, kb1) are the same for every message, and
+    each tap does what it says rather than «این دکمه دیگر فعال نیست»."""
+    fake, url = rubika
+    chat_id = f"b{next(_ids)}"
+    assert await deliver(url, new_message(chat_id, "سلام")) == 200
+    before = len(await settled(fake, chat_id, 2))
+    assert await deliver(url, new_message(chat_id, "منو", button_id="kb0")) == 200
+    texts = await settled(fake, chat_id, before + 1)
+    assert not any("دیگر فعال نیست" in text for text in texts[before:])
+    assert any("وضعیت سامانه‌ها" in inline_buttons(m) for m in fake.sent[before:] if m["chat_id"] == chat_id)
+    before = len(texts)
+    assert await deliver(url, new_message(chat_id, "اپراتور", button_id="kb1")) == 200
+    texts = await settled(fake, chat_id, before + 1)
+    assert any("تماس بگیرید" in text for text in texts[before:])
+
+
+async def test_quick_turns_are_answered_in_order(rubika):
+    """As on the messengers: the second question comes while the first answer is still going out
+    (a 429-like TOO_REQUESTS in the middle), and every reply of the first comes before the second's."""
+    fake, url = rubika
+    questions = ["سامانه کارت ملی مشکل داره؟", "چطوری گذرنامه بگیرم"]
+    reference_chat, turns = f"b{next(_ids)}", []
+    for text in questions:
+        before = len(fake.texts(reference_chat))
+        assert await deliver(url, new_message(reference_chat, text)) == 200
+        turns.append((await settled(fake, reference_chat, before + 1))[before:])
+    chat_id = f"b{next(_ids)}"
+    first = asyncio.create_task(deliver(url, new_message(chat_id, questions[0])))
+    await fake.wait_for_sent(len(fake.sent) + 1)  # the first answer has begun
+    fake.fail_next_send(api_status="TOO_REQUESTS")
+    assert await deliver(url, new_message(chat_id, questions[1])) == 200
+    assert await first == 200
+    texts = await settled(fake, chat_id, sum(len(t) for t in turns))
+    assert texts == [text for turn in turns for text in turn]
+    sent_at = [m["at"] for m in fake.sent if m["chat_id"] == chat_id]
+    assert all(later - earlier >= 0.9 for earlier, later in zip(sent_at, sent_at[1:]))  # a message a second

@@ -269,7 +269,7 @@ def adapter() -> messenger.MessengerAdapter:
         webhook_secret="w" * 20,
         secret_header=True,
     )
-    return messenger.MessengerAdapter(profile, router=None, replies=None)  # type: ignore[arg-type]
+    return messenger.MessengerAdapter(profile, router=None, queues=None, replies=None)  # type: ignore[arg-type]
 
 
 TG_ID = st.integers(min_value=1, max_value=2**52)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_messenger import SECRET, chat, deliver, message_update, messenger  # noqa: F401 - fixture
+from tests.integration.test_messenger import SECRET, chat, deliver, message_update, messenger, settled  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +16,6 @@ async def test_a_group_is_sent_to_a_private_chat_for_a_case(messenger):  # noqa:
     update = message_update(group, "پرونده 7140508213457", user_id=chat())
     update["message"]["chat"]["type"] = "supergroup"
     assert await deliver(url, name, update) == 200
-    sent = await fake.wait_for_sent(1)
-    text = "\n".join(m["text"] for m in sent if m["chat_id"] in (group, str(group)))
+    text = "\n".join(await settled(fake, group))
     assert "گفتگوی خصوصی" in text
     assert "کد ملی صاحب پرونده را بنویسید" not in text  # never asked for one in the group
