@@ -1,96 +1,322 @@
-"""Hamyar's Rasa tracker store: Rasa's Redis store, with personal identifiers never at rest in clear.
+"""Hamyar's Rasa tracker store: each conversation an append-only Redis list of its events, kept
+in their at-rest form (``bot.at_rest``: identifiers sealed or masked).
 
-A conversation is kept for a day (``record_exp``), but what identifies a citizen is not:
-- the national id and phone slots, which a form needs from one turn to the next, are sealed
-  (``agencies.sealing``, key ``HAMYAR_DATA_KEY``) when saved and opened when read back;
-- the citizen's own words, and the entities read from them, keep their numbers masked (a
-  national id, a phone, a one-time code): only the turn in flight ever sees them whole.
-The actions clear the two slots once a case is answered or a complaint filed.
+Rasa's own ``RedisTrackerStore`` keeps a conversation as one JSON value and, on every save,
+reads it back and merges it with the tracker by comparing every new event with every stored one:
+a save costs the square of the conversation's length (issue 26). Here a save appends only the
+events not yet stored, so it costs what the turn added, whatever came before:
+
+- ``<prefix><sender_id>`` (``rasa:tracker:web:…``, the key Rasa's store uses): a list of events;
+- ``<prefix minus its colon>-meta:<sender_id>``: a hash with where the latest session starts
+  (``session``) and the fingerprints of the last stored events (``tail``), to find in the tracker
+  being saved where the stored events end without reading them;
+both with the expiry (``record_exp``) refreshed on every save. A Lua script appends only while
+the list still has the length the save was computed against, so two saves that race (Rasa's
+lock store makes that rare) both land, the second merged as Rasa's store merges.
+
+``retrieve`` reads the latest session only (``LRANGE`` from ``session``), ``retrieve_full_tracker``
+the whole list, and both return the tracker Rasa's store would. A value Rasa's store wrote (one
+JSON string under the same key) is read as it is and turned into a list on the next save.
 Imported by Rasa, so it uses only what the Rasa environment has.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Text, Union
+import logging
+from collections import Counter
+from typing import Any, Deque, Dict, Iterable, List, Optional, Sequence, Text, Tuple, Union
 
 from rasa.core.tracker_store import RedisTrackerStore
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
+from rasa.shared.utils.common import all_subclasses
+from redis.exceptions import WatchError
 
 from agencies.sealing import Sealer
-from nlu.identifiers import mask_numbers
+from bot.at_rest import AtRest
 
-SEALED_SLOTS = frozenset(("national_id", "phone_number"))
-SEALED = "sealed:"
+logger = logging.getLogger(__name__)
+
+# Events whose fingerprints the meta hash keeps: enough that events sharing a type and a
+# timestamp (created within the clock's resolution) do not make the end of the stored ones ambiguous.
+TAIL = 3
+SAVE_ATTEMPTS = 5
+# Lua's unpack() is limited by its stack: a long first save (a migration) is pushed in slices.
+PUSH_SLICE = 1000
+
+# KEYS: events, meta. Length of the list, start of the latest session and the stored tail.
+STATE_SCRIPT = """
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'string' then return {'string'} end
+local meta = redis.call('HMGET', KEYS[2], 'session', 'tail')
+return {kind, redis.call('LLEN', KEYS[1]), meta[1], meta[2]}
+"""
+
+# KEYS: events, meta. ARGV: expected length, expiry in seconds (0: none), session start, tail,
+# then the events. Appends only if nobody appended since the save read the length.
+APPEND_SCRIPT = f"""
+local length = redis.call('LLEN', KEYS[1])
+if length ~= tonumber(ARGV[1]) then return -1 end
+for first = 5, #ARGV, {PUSH_SLICE} do
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, first, math.min(first + {PUSH_SLICE - 1}, #ARGV)))
+end
+redis.call('HSET', KEYS[2], 'session', ARGV[3], 'tail', ARGV[4])
+local expiry = tonumber(ARGV[2])
+for _, key in ipairs(KEYS) do
+  if expiry > 0 then redis.call('EXPIRE', key, expiry) else redis.call('PERSIST', key) end
+end
+return length + #ARGV - 4
+"""
+
+# KEYS: events, meta. ARGV: '1' for every session, '0' for the latest. A value Rasa's own store
+# wrote comes back as ('string', value); a conversation never saved as nil.
+READ_SCRIPT = """
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'string' then return {'string', redis.call('GET', KEYS[1])} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return false end
+local start = 0
+if ARGV[1] == '0' then start = tonumber(redis.call('HGET', KEYS[2], 'session') or '0') end
+return {'list', start, redis.call('LRANGE', KEYS[1], start, -1)}
+"""
 
 
-def _masked(value: Any) -> Any:
-    return mask_numbers(value) if isinstance(value, str) else value
+class TrackerSaveConflict(RuntimeError):
+    """Other saves of the same conversation kept landing first (Rasa's lock store should
+    prevent this)."""
 
 
-def _masked_metadata(metadata: Any) -> Any:
-    """A message's metadata without the phone a messenger vouched for (it reaches the session's
-    metadata slot too)."""
-    if isinstance(metadata, dict) and metadata.get("verified_phone"):
-        return {**metadata, "verified_phone": _masked(str(metadata["verified_phone"]))}
-    return metadata
+def fingerprint(event: Union[Event, Dict[Text, Any]]) -> Text:
+    """What tells one stored event from another cheaply: its type and timestamp (kept exactly
+    through JSON), the same for the event and for its at-rest dict."""
+    if isinstance(event, dict):
+        return f"{event.get('event')}@{event.get('timestamp')!r}"
+    return f"{event.type_name}@{event.timestamp!r}"
+
+
+def _starts_session(event: Dict[Text, Any]) -> bool:
+    # Rasa splits a conversation into sessions at this action (get_trackers_for_conversation_sessions).
+    return event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME
+
+
+def events_after(events: Deque[Event], tail: Sequence[Text]) -> Optional[List[Event]]:
+    """The events of ``events`` after the stored ``tail`` (fingerprints, oldest first), found by
+    reading back from the newest: O(new events). None when ``events`` does not hold the tail's
+    last event (another save landed first, or the tracker was made elsewhere)."""
+    if not tail:
+        return list(events)
+    wanted = list(reversed(tail))  # newest first, as we read
+    newest_first: List[Event] = []
+    older = reversed(events)
+    exhausted = False
+    for offset in range(len(events)):
+        while not exhausted and len(newest_first) < offset + len(wanted):
+            event = next(older, None)
+            if event is None:
+                exhausted = True
+            else:
+                newest_first.append(event)
+        window = [fingerprint(event) for event in newest_first[offset : offset + len(wanted)]]
+        # A tracker of the latest session may begin after the stored tail's oldest events.
+        if window == wanted[: len(window)] and (len(window) == len(wanted) or exhausted):
+            return list(reversed(newest_first[:offset]))
+    return None
+
+
+def events_missing(events: Iterable[Event], stored: Iterable[Text]) -> List[Event]:
+    """Rasa's merge, for a tracker that does not simply extend the stored events: every event
+    not stored already, once (O(conversation), only after a race or a tracker made elsewhere)."""
+    remaining = Counter(stored)
+    missing = []
+    for event in events:
+        key = fingerprint(event)
+        if remaining[key]:
+            remaining[key] -= 1
+        else:
+            missing.append(event)
+    return missing
+
+
+_EVENT_CLASSES: Dict[Text, type] = {}
+
+
+def _event_class(name: Text) -> Optional[type]:
+    """The event class Rasa's ``Event.resolve_by_type`` finds, which walks every subclass of
+    ``Event`` for each event it reads (70% of reading a tracker): walked once, again for a name
+    not met before (a class imported since)."""
+    if name not in _EVENT_CLASSES:
+        for kind in all_subclasses(Event):
+            _EVENT_CLASSES.setdefault(kind.type_name, kind)
+    return _EVENT_CLASSES.get(name)
+
+
+def deserialised(rows: Iterable[Dict[Text, Any]]) -> List[Event]:
+    """Rasa's ``deserialise_events``, with event classes looked up in a table."""
+    events = []
+    for row in rows:
+        if "event" not in row:
+            continue
+        kind = _event_class(row["event"])
+        # An unknown name: as Rasa reads it (it skips an old «topic», refuses anything else).
+        event = kind._from_parameters(row) if kind is not None else Event.from_parameters(row)
+        if event:
+            events.append(event)
+    return events
 
 
 class HamyarTrackerStore(RedisTrackerStore):
     def __init__(self, domain: Domain, host: Text = "localhost", sealer: Optional[Sealer] = None, **kwargs: Any) -> None:
         # Rasa passes endpoints.yml's ``url`` as ``host``, as for its own ``type: redis``.
         super().__init__(domain, host=host, **kwargs)
-        self._sealer = sealer or Sealer.from_env()
+        self._at_rest = AtRest(sealer or Sealer.from_env())
+        # endpoints.yml gives it as text (an environment variable).
+        self.record_exp = int(float(self.record_exp)) if self.record_exp else None
+        self._state_script = self.red.register_script(STATE_SCRIPT)
+        self._append_script = self.red.register_script(APPEND_SCRIPT)
+        self._read_script = self.red.register_script(READ_SCRIPT)
+
+    # Keys
+
+    def _events_key(self, sender_id: Text) -> Text:
+        return self.key_prefix + sender_id
+
+    @property
+    def _meta_prefix(self) -> Text:
+        # Not under key_prefix, so scanning for conversations finds only their event lists.
+        return self.key_prefix.rstrip(":") + "-meta:"
+
+    def _keys(self, sender_id: Text) -> List[Text]:
+        return [self._events_key(sender_id), self._meta_prefix + sender_id]
+
+    # Saving
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
-        """Rasa's save, with the tracker merged in its at-rest form: the stored one has masked
-        words, and merging it with unmasked ones would count every message twice."""
-        await self.stream_events(tracker)
-        key = self.key_prefix + tracker.sender_id
-        stored = self.red.get(key)
-        if stored is not None:
-            prior = self.deserialise_tracker(tracker.sender_id, stored)
-            at_rest = self.deserialise_tracker(tracker.sender_id, self.serialise_tracker(tracker))
-            if prior is not None and at_rest is not None:
-                tracker = self._merge_trackers(prior, at_rest)
-        self.red.set(key, self.serialise_tracker(tracker), ex=timeout or self.record_exp)
+        """Appends the events of ``tracker`` not stored yet, in their at-rest form, and publishes
+        them to the event broker if there is one."""
+        expiry = int(timeout or self.record_exp or 0)
+        for _ in range(SAVE_ATTEMPTS):
+            length, session, tail = self._state(tracker.sender_id)
+            new = self._unsaved(tracker, length, tail)
+            rows = [self._at_rest.sealed(event.as_dict()) for event in new]
+            starts = [length + i for i, row in enumerate(rows) if _starts_session(row)]
+            tail = (list(tail) + [fingerprint(row) for row in rows])[-TAIL:]
+            arguments = [length, expiry, starts[-1] if starts else session, json.dumps(tail)]
+            arguments += [json.dumps(row) for row in rows]
+            if self._append_script(keys=self._keys(tracker.sender_id), args=arguments) >= 0:
+                if self.event_broker is not None:
+                    await self._stream_new_events(self.event_broker, new, tracker.sender_id)
+                return
+            logger.debug("Another save of conversation %s landed first; merging again.", tracker.sender_id)
+        raise TrackerSaveConflict(f"conversation {tracker.sender_id} could not be saved after {SAVE_ATTEMPTS} attempts")
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publishes the events of ``tracker`` not stored yet (what ``save`` would append)."""
+        if self.event_broker is None:
+            return
+        length, _, tail = self._state(tracker.sender_id)
+        await self._stream_new_events(self.event_broker, self._unsaved(tracker, length, tail), tracker.sender_id)
+
+    def _unsaved(self, tracker: DialogueStateTracker, length: int, tail: Sequence[Text]) -> List[Event]:
+        if not length:
+            return list(tracker.events)
+        new = events_after(tracker.events, tail)
+        if new is None:
+            stored = self.red.lrange(self._events_key(tracker.sender_id), 0, -1)
+            new = events_missing(tracker.events, (fingerprint(json.loads(row)) for row in stored))
+        return new
+
+    def _state(self, sender_id: Text) -> Tuple[int, int, List[Text]]:
+        """The stored list's length, where its latest session starts and its tail; a value in
+        Rasa's own format is turned into a list first."""
+        state = self._state_script(keys=self._keys(sender_id))
+        if state[0] == "string":
+            self._migrate(sender_id)
+            state = self._state_script(keys=self._keys(sender_id))
+        _, length, session, tail = state
+        return int(length), int(session or 0), json.loads(tail) if tail else []
+
+    def _migrate(self, sender_id: Text) -> None:
+        """Rewrites a conversation Rasa's own store kept (one JSON value) as a list, keeping its
+        expiry. The value is watched, so a conversation is migrated once."""
+        key, meta = self._keys(sender_id)
+        with self.red.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    if pipe.type(key) != "string":
+                        return
+                    stored, remaining = pipe.get(key), pipe.pttl(key)
+                    rows = [self._at_rest.sealed(event) for event in json.loads(stored).get("events", [])]
+                    starts = [i for i, row in enumerate(rows) if _starts_session(row)]
+                    pipe.multi()
+                    pipe.delete(key, meta)
+                    if rows:
+                        pipe.rpush(key, *(json.dumps(row) for row in rows))
+                    tail = [fingerprint(row) for row in rows[-TAIL:]]
+                    pipe.hset(meta, mapping={"session": starts[-1] if starts else 0, "tail": json.dumps(tail)})
+                    if remaining and remaining > 0:
+                        pipe.pexpire(key, remaining)
+                        pipe.pexpire(meta, remaining)
+                    pipe.execute()
+                    logger.debug("Conversation %s moved to an event list (%d events).", sender_id, len(rows))
+                    return
+                except WatchError:
+                    continue
+
+    # Reading
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The tracker of the latest session, as Rasa's store returns it."""
+        return self._read(sender_id, every_session=False)
+
+    async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The tracker of every session."""
+        return self._read(sender_id, every_session=True)
+
+    def _read(self, sender_id: Text, every_session: bool) -> Optional[DialogueStateTracker]:
+        found = self._read_script(keys=self._keys(sender_id), args=["1" if every_session else "0"])
+        if found is None:
+            logger.debug("Could not find tracker for conversation ID '%s'.", sender_id)
+            return None
+        if found[0] == "string":  # written by Rasa's own store: read as that store reads it
+            tracker = self.deserialise_tracker(sender_id, found[1])
+            if every_session or tracker is None:
+                return tracker
+            sessions = get_trackers_for_conversation_sessions(tracker)
+            return sessions[-1] if len(sessions) > 1 else tracker
+        _, start, rows = found
+        events = deserialised(self._at_rest.opened(json.loads(row)) for row in rows)
+        if start > 0:
+            # Earlier sessions exist: built as Rasa builds the latest of several sessions.
+            return DialogueStateTracker.from_events(
+                sender_id, events, self.domain.slots, max_event_history=self.max_event_history
+            )
+        tracker = self.init_tracker(sender_id)
+        tracker.recreate_from_dialogue(Dialogue(sender_id, events))
+        return tracker
+
+    async def exists(self, conversation_id: Text) -> bool:
+        return self.red.exists(*self._keys(conversation_id)) > 0
+
+    async def keys(self) -> Iterable[Text]:
+        """The conversation ids (Rasa's own Redis store returns whole Redis keys, which its
+        ``rasa export`` then cannot find)."""
+        found = set()
+        for prefix in (self.key_prefix, self._meta_prefix):  # Rasa's format has no meta hash
+            found.update(key[len(prefix) :] for key in self.red.scan_iter(match=prefix + "*", count=1000))
+        return found
+
+    # The whole tracker in its at-rest form: the format of Rasa's own store (its tests use these).
 
     def serialise_tracker(self, tracker: DialogueStateTracker) -> Text:  # type: ignore[override]
         dialogue = tracker.as_dialogue().as_dict()
-        dialogue["events"] = [self._at_rest(event) for event in dialogue["events"]]
+        dialogue["events"] = [self._at_rest.sealed(event) for event in dialogue["events"]]
         return json.dumps(dialogue)
 
     def deserialise_tracker(self, sender_id: Text, serialised_tracker: Union[Text, bytes]) -> Optional[DialogueStateTracker]:
         dialogue = json.loads(serialised_tracker)
-        dialogue["events"] = [self._opened(event) for event in dialogue.get("events", [])]
+        dialogue["events"] = [self._at_rest.opened(event) for event in dialogue.get("events", [])]
         return super().deserialise_tracker(sender_id, json.dumps(dialogue))
-
-    def _at_rest(self, event: Dict[Text, Any]) -> Dict[Text, Any]:
-        kind = event.get("event")
-        if kind == "slot" and event.get("name") in SEALED_SLOTS and isinstance(event.get("value"), str):
-            if not event["value"].startswith(SEALED):
-                event = {**event, "value": SEALED + self._sealer.seal(event["value"])}
-        elif kind == "slot" and event.get("name") == "otp_code":
-            event = {**event, "value": _masked(event.get("value"))}
-        elif kind == "slot" and event.get("name") == "session_started_metadata":
-            event = {**event, "value": _masked_metadata(event.get("value"))}
-        elif kind == "user":
-            event = {**event, "text": _masked(event.get("text"))}
-            parse_data = dict(event.get("parse_data") or {})
-            if parse_data:
-                parse_data["text"] = _masked(parse_data.get("text"))
-                parse_data["entities"] = [{**e, "value": _masked(e.get("value"))} for e in parse_data.get("entities") or []]
-                parse_data["metadata"] = _masked_metadata(parse_data.get("metadata"))
-                event["parse_data"] = parse_data
-            event["metadata"] = _masked_metadata(event.get("metadata"))
-        return event
-
-    def _opened(self, event: Dict[Text, Any]) -> Dict[Text, Any]:
-        value = event.get("value")
-        if event.get("event") == "slot" and isinstance(value, str) and value.startswith(SEALED):
-            try:
-                return {**event, "value": self._sealer.open(value[len(SEALED) :])}
-            except ValueError:
-                return {**event, "value": None}  # sealed under a key long retired: asked again
-        return event

@@ -1,0 +1,30 @@
+"""bot/serve.py: Rasa's check of action server responses, with its validator built once.
+
+Run in the Rasa environment (tests/bot/validator_checks.py); asserted here."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import checks_in_rasa_environment
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return checks_in_rasa_environment("tests.bot.validator_checks", tmp_path_factory.mktemp("validator"), timeout=300)
+
+
+def test_the_patch_is_applied_once(checked):
+    assert checked["patched"] and checked["wrapped_once"]
+
+
+def test_the_schema_is_no_longer_checked_on_every_response(checked):
+    assert checked["schema_checks"]["stock"] == 50  # Rasa's own: once per response
+    assert checked["schema_checks"]["patched"] == 0
+
+
+def test_a_valid_response_is_accepted_and_an_invalid_one_refused_as_rasa_refuses_it(checked):
+    assert checked["valid_accepted"]
+    assert checked["refusal"]["patched"] is not None
+    assert checked["refusal"]["patched"] == checked["refusal"]["stock"]
+    assert "Failed to validate Action server response" in checked["refusal"]["patched"]
