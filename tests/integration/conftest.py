@@ -20,13 +20,8 @@ from typing import Iterator, Optional
 import aiohttp
 import pytest
 
-from tests.conftest import RASA_BIN, RASA_ENV, ROOT, free_port, once_per_session, wait_until
-
-
-def http_ok(url: str, headers: Optional[dict] = None) -> bool:
-    request = urllib.request.Request(url, headers=headers or {})
-    with urllib.request.urlopen(request, timeout=2) as response:
-        return response.status == 200
+from scripts.readiness import http_ok, stop_all, wait_healthy  # noqa: F401 - http_ok: tests/security import it from here
+from tests.conftest import RASA_BIN, RASA_ENV, ROOT, free_port, once_per_session
 
 
 @dataclass
@@ -201,25 +196,13 @@ def stack(
         for name, command in started.items():
             handle = open(logs / f"{name}.log", "w")
             stack.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-        wait_until(lambda: http_ok(f"{sandbox}/health"), 30, "sandbox", stack.processes["sandbox"])
-        wait_until(
-            lambda: http_ok(f"http://127.0.0.1:{ports['actions']}/health"), 60, "action server", stack.processes["actions"]
-        )
-        wait_until(lambda: http_ok(f"{stack.rasa}/webhooks/hamyar/"), 240, "rasa", stack.processes["rasa"])
-        wait_until(lambda: http_ok(f"{stack.gateway}/health"), 60, "gateway", stack.processes["gateway"])
+        wait_healthy(ports, stack.processes)
     except Exception as error:
         tails = "\n".join(f"--- {n}\n{stack.log_tail(n)}" for n in started)
-        for process in stack.processes.values():
-            process.terminate()
+        stop_all(stack.processes)
         pytest.fail(f"{error}\n{tails}")
     yield stack
-    for process in stack.processes.values():
-        process.terminate()
-    for process in stack.processes.values():
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop_all(stack.processes)
 
 
 async def close_within(server, seconds: float = 30) -> None:
