@@ -1,8 +1,12 @@
 # The two commands of the README, and a few for developers.
-.PHONY: run test fuzz bench-nlu bench-load bench-normaliser lock validate
+.PHONY: run status test fuzz bench-nlu bench-load bench-normaliser lock validate
 
 run:
 	@bash scripts/run.sh
+
+# While `make run` runs: each process (running, restarting, stopped) and each part the gateway sees.
+status:
+	@bash scripts/status.sh
 
 test:
 	@bash scripts/test.sh

@@ -14,7 +14,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from agencies.catalog import CatalogFile
 from agencies.subscriptions import SubscriptionStore
-from connectors import generic, messenger, rubika
+from connectors import generic, health, messenger, rubika
 from connectors import web as webchat
 from connectors.delivery import Adapter, Deliverer
 from connectors.keys import (
@@ -24,6 +24,7 @@ from connectors.keys import (
     CALLBACKS,
     CATALOG,
     DELIVERER,
+    HEALTH,
     JOBS,
     NOTICES,
     NUMBERED,
@@ -42,7 +43,7 @@ from connectors.outbox import Outbox
 from connectors.rasa_client import RasaClient
 from connectors.router import Router
 from connectors.sendqueue import ChatQueues
-from connectors.settings import GatewaySettings
+from connectors.settings import GatewaySettings, url_list
 from connectors.signing import ReplayGuard
 from content.loader import load_articles
 from content.replies import Replies
@@ -54,19 +55,9 @@ from notifications.queue import NoticeQueue
 logger = logging.getLogger("gateway")
 
 
-async def health(request: web.Request) -> web.Response:
-    try:
-        redis_ok = bool(await request.app[REDIS].ping())
-    except Exception:
-        redis_ok = False
-    rasa_ok = await request.app[RASA].healthy()
-    status = 200 if redis_ok and rasa_ok else 503
-    return web.json_response({"status": "ok" if status == 200 else "degraded", "redis": redis_ok, "rasa": rasa_ok}, status=status)
-
-
 # The web chat's page, messages and events are added by connectors/web.py's ``setup``.
 ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
-    ("GET", "/health", health),
+    ("GET", "/health", health.handle),
     ("POST", "/webhooks/generic/{source}", generic.receive),
     ("POST", "/webhooks/messenger/{name}/{secret}", messenger.receive),
     ("POST", "/webhooks/rubika/{secret}/{kind:update|inline}", rubika.receive),
@@ -112,6 +103,7 @@ async def stop_channels(app: web.Application) -> None:
 async def close_clients(app: web.Application) -> None:
     await app[CALLBACKS].close()
     await app[RASA].close()
+    await app[HEALTH].close()
     await app[REDIS].aclose()
 
 
@@ -160,6 +152,9 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[DELIVERER] = Deliverer(router, app[OUTBOX], queues, app[ADAPTERS], app[SOURCES], app[CALLBACKS], app[NUMBERED], replies)
     app[SUBSCRIPTIONS] = SubscriptionStore(redis)
     app[CATALOG] = CatalogFile()
+    app[HEALTH] = health.HealthProbe(
+        redis, app[RASA], url_list(settings.actions_url), app[CATALOG], settings.health_cache_seconds
+    )
     app[ADMIN_TOKEN] = settings.hamyar_admin_token
     app[ANNOUNCEMENT_CHANNELS] = announcements.load_channels()
     # Case changes and announcements go through a Redis stream: sent at least once, never twice.

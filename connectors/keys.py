@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from agencies.subscriptions import SubscriptionStore
     from connectors.delivery import Adapter, Deliverer
     from connectors.generic import CallbackSender, GenericSource
+    from connectors.health import HealthProbe
     from connectors.numbered import NumberedOptions
     from connectors.outbox import Outbox
     from connectors.rasa_client import RasaClient
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 REDIS: web.AppKey[aioredis.Redis] = web.AppKey("redis")
 RASA: web.AppKey[RasaClient] = web.AppKey("rasa")
 ROUTER: web.AppKey[Router] = web.AppKey("router")
+HEALTH: web.AppKey[HealthProbe] = web.AppKey("health")
 REPLIES: web.AppKey[Replies] = web.AppKey("replies")
 # A signed request (generic webhook, agency callback) is let in once: read_signed refuses a
 # replay when the app has this guard.

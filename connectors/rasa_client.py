@@ -1,26 +1,40 @@
-"""The gateway's side of Hamyar's Rasa input channel (bot/channel.py)."""
+"""The gateway's side of Hamyar's Rasa input channel (bot/channel.py), over one Rasa server or several."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any, Optional
 
 import aiohttp
 
 from agencies.lazy_session import LazySession
+from connectors.settings import url_list
 
 
 class RasaError(Exception):
     """Rasa did not answer the turn: down, timed out, or an action failed inside it."""
 
 
+class _Unreachable(RasaError):
+    """The server could not be reached or dropped the connection (it died): another may answer."""
+
+
 class RasaClient:
+    """Turns are spread over the servers in turn (Rasa's Redis lock store keeps a conversation's
+    turns in order whichever server takes them). A turn whose server is down — refused, or the
+    connection dropped mid-turn — goes to the next server, once; a timeout or an error answer
+    does not, since that server may have run the turn."""
+
     def __init__(self, base_url: str, token: str, timeout_seconds: float) -> None:
-        self._url = base_url.rstrip("/") + "/webhooks/hamyar/webhook"
-        self._health = base_url.rstrip("/") + "/webhooks/hamyar/"
+        """``base_url``: one server's URL, or several separated by commas (``RASA_URL``)."""
+        self.servers = url_list(base_url)
+        if not self.servers:
+            raise ValueError("RASA_URL names no Rasa server")
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session = LazySession(headers={"X-Hamyar-Token": self._token})
+        self._next = itertools.count()
 
     def _client(self) -> aiohttp.ClientSession:
         return self._session.get()
@@ -36,18 +50,41 @@ class RasaClient:
             body["payload"] = payload
         else:
             body["text"] = text or ""
+        first = next(self._next) % len(self.servers)
+        tries = self.servers[first:] + self.servers[:first]
         try:
-            async with self._client().post(self._url, json=body, timeout=self._timeout) as response:
+            return await self._post(tries[0], body)
+        except _Unreachable:
+            if len(tries) == 1:
+                raise
+            return await self._post(tries[1], body)
+
+    async def _post(self, server: str, body: dict[str, Any]) -> list[dict]:
+        try:
+            async with self._client().post(server + "/webhooks/hamyar/webhook", json=body, timeout=self._timeout) as response:
                 data = await response.json(content_type=None)
                 if response.status != 200 or not isinstance(data, dict):
                     raise RasaError(f"status {response.status}: {data.get('error') if isinstance(data, dict) else 'unreadable'}")
                 return list(data.get("messages") or [])
+        except aiohttp.ClientConnectionError as error:
+            # aiohttp's socket timeouts are connection errors too; the server may still be working.
+            if isinstance(error, asyncio.TimeoutError):
+                raise RasaError(type(error).__name__) from None
+            raise _Unreachable(type(error).__name__) from None
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaError(type(error).__name__) from None
 
+    async def server_health(self) -> list[bool]:
+        """Whether each server (in ``servers``' order) answers its channel's health check."""
+        return list(await asyncio.gather(*(self._healthy(server) for server in self.servers)))
+
     async def healthy(self) -> bool:
+        """At least one server answers: turns can be served."""
+        return any(await self.server_health())
+
+    async def _healthy(self, server: str) -> bool:
         try:
-            async with self._client().get(self._health, timeout=aiohttp.ClientTimeout(total=2)) as response:
+            async with self._client().get(server + "/webhooks/hamyar/", timeout=aiohttp.ClientTimeout(total=2)) as response:
                 return response.status == 200
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return False

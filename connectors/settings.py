@@ -5,12 +5,22 @@ from __future__ import annotations
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def url_list(value: str) -> list[str]:
+    """The URLs of a comma-separated setting (``RASA_URL``, ``ACTIONS_URL``), without trailing slashes."""
+    return [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
+
+
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
+    # One Rasa server, or several separated by commas: turns are spread over them (connectors/rasa_client.py).
     rasa_url: str = "http://127.0.0.1:5005"
+    # The action servers' base URLs, separated by commas, that GET /health reports on (empty: none).
+    actions_url: str = ""
+    # GET /health probes every part at most this often, however often it is asked.
+    health_cache_seconds: float = 1.0
     rasa_channel_token: str
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Longer than an action's turn deadline (4 s) plus Rasa's own work.

@@ -20,21 +20,31 @@ if [ -z "${REDIS_URL:-}" ]; then
   write_redis_config
 fi
 # The processes and what they reach each other by (Rasa's Redis stores included) are listed once,
-# in scripts/processes.py; the integration tests start the same.
-eval "$("$APP_PY" -m scripts.processes env)"
+# in scripts/processes.py; the integration tests start the same. RASA_WORKERS, ACTIONS_WORKERS and
+# GATEWAY_WORKERS (default 1) start that many of each on consecutive ports.
+exports="$("$APP_PY" -m scripts.processes env)"  # fails on a bad count, which eval "$(…)" would hide
+eval "$exports"
 mkdir -p "$ROOT/.run"
 # shellcheck disable=SC2086
-"$APP_PY" -m scripts.processes procfile $redis_option > "$ROOT/.run/Procfile"
+mapfile -t logs < <("$APP_PY" -m scripts.processes supervisord $redis_option)
+[ ${#logs[@]} -gt 0 ] || die "could not write .run/supervisord.conf"
 
 cat <<INFO
 
   Hamyar is starting. When Rasa has loaded its model (about half a minute):
     web chat (Persian):  http://127.0.0.1:$GATEWAY_PORT/
-    gateway health:      http://127.0.0.1:$GATEWAY_PORT/health
+    gateway health:      http://127.0.0.1:$GATEWAY_PORT/health  (each part up or down; also: make status)
     Rasa HTTP API:       http://127.0.0.1:$RASA_PORT/  (token RASA_API_TOKEN in .env)
     sandbox agency:      http://127.0.0.1:$SANDBOX_PORT/openapi.yaml
+  A process that exits is started again; each one's output is also in .run/logs/.
   Demo codes are in the README. Ctrl-C stops everything.
 
 INFO
-# honcho runs the processes of the Procfile and stops all of them on Ctrl-C.
-exec "$VENVS/app/bin/honcho" -f "$ROOT/.run/Procfile" -d "$ROOT" -e /dev/null start
+# Each process's output as it comes (tail names the file when the process changes). Run in the
+# background by a script, tail ignores Ctrl-C: it is stopped when supervisord has stopped the rest.
+tail -n 0 -F "${logs[@]}" &
+follower=$!
+trap 'kill "$follower" 2>/dev/null || true' EXIT
+# supervisord runs every process in the foreground, restarts one that exits, and stops them all
+# on Ctrl-C (make status: which are running).
+"$VENVS/app/bin/supervisord" -c "$ROOT/.run/supervisord.conf"

@@ -79,4 +79,8 @@ async def test_gateway_health(stack):
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{stack.gateway}/health") as response:
             assert response.status == 200
-            assert await response.json() == {"status": "ok", "redis": True, "rasa": True}
+            report = await response.json()
+    assert (report["status"], report["redis"], report["rasa"]) == ("ok", True, True)
+    # Each part by name: Redis, the Rasa server, the action server, each agency (the sandbox here).
+    assert {"redis", "rasa-1", "actions-1", "agency-tamin", "agency-identity"} <= set(report["parts"])
+    assert set(report["parts"].values()) == {"up"}

@@ -1,0 +1,142 @@
+"""Several Rasa servers in RASA_URL: turns spread over them, and a turn whose server is down
+goes to the next one, once. The servers are small fakes of Hamyar's Rasa channel on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from connectors.rasa_client import RasaClient, RasaError
+from tests.conftest import free_port
+
+
+class FakeRasa:
+    """Hamyar's channel as Rasa serves it; ``mode`` says how it answers a turn."""
+
+    def __init__(self, name: str, mode: str = "answer") -> None:
+        self.name, self.mode = name, mode
+        self.turns: list[str] = []
+        self.released = asyncio.Event()
+        app = web.Application()
+        app.router.add_post("/webhooks/hamyar/webhook", self.turn)
+        app.router.add_get("/webhooks/hamyar/", self.health)
+        self.server = TestServer(app, host="127.0.0.1")
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def turn(self, request: web.Request) -> web.StreamResponse:
+        self.turns.append((await request.json())["message_id"])
+        if self.mode == "dies":  # killed mid-turn: the connection drops with no answer
+            assert request.transport is not None
+            request.transport.abort()
+            await self.released.wait()
+        if self.mode == "fails":
+            return web.json_response({"error": "turn_failed"}, status=500)
+        if self.mode == "hangs":
+            await self.released.wait()
+        return web.json_response({"messages": [{"text": self.name}]})
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+
+@pytest.fixture
+async def fakes() -> AsyncIterator[Callable[..., Awaitable[FakeRasa]]]:
+    started: list[FakeRasa] = []
+
+    async def start(name: str, mode: str = "answer") -> FakeRasa:
+        fake = FakeRasa(name, mode)
+        await fake.server.start_server()
+        started.append(fake)
+        return fake
+
+    yield start
+    for fake in started:
+        fake.released.set()
+        await fake.server.close()
+
+
+def closed() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+async def answered_by(client: RasaClient, message_id: str) -> str:
+    return (await client.turn("web:c1", message_id, "سلام", None, {}))[0]["text"]
+
+
+async def test_turns_are_spread_over_the_servers_in_turn(fakes):
+    a, b = await fakes("a"), await fakes("b")
+    client = RasaClient(f"{a.url}, {b.url}/", "token", timeout_seconds=5)
+    try:
+        assert [await answered_by(client, f"m{i}") for i in range(4)] == ["a", "b", "a", "b"]
+    finally:
+        await client.close()
+    assert client.servers == [a.url, b.url]
+
+
+async def test_a_turn_whose_server_is_down_goes_to_the_next(fakes):
+    live = await fakes("live")
+    client = RasaClient(f"{closed()},{live.url}", "token", timeout_seconds=5)
+    try:
+        assert [await answered_by(client, f"m{i}") for i in range(4)] == ["live"] * 4
+        assert await client.server_health() == [False, True]
+        assert await client.healthy()
+    finally:
+        await client.close()
+    assert live.turns == ["m0", "m1", "m2", "m3"]
+
+
+async def test_a_turn_caught_in_a_dying_server_is_retried_once_on_another(fakes):
+    dying, live = await fakes("dying", "dies"), await fakes("live")
+    client = RasaClient(f"{dying.url},{live.url}", "token", timeout_seconds=5)
+    try:
+        assert await answered_by(client, "m1") == "live"
+    finally:
+        await client.close()
+    assert dying.turns == ["m1"] and live.turns == ["m1"]
+
+
+async def test_the_next_server_is_tried_once_only(fakes):
+    live = await fakes("live")
+    client = RasaClient(f"{closed()},{closed()},{live.url}", "token", timeout_seconds=5)
+    try:
+        with pytest.raises(RasaError):
+            await answered_by(client, "m1")  # the first two, both down
+    finally:
+        await client.close()
+    assert live.turns == []
+
+
+@pytest.mark.parametrize("mode", ["fails", "hangs"])
+async def test_a_server_that_may_have_run_the_turn_is_not_retried(fakes, mode):
+    # An error answer, or no answer in time: the turn may have run there, so it is not run again.
+    troubled, other = await fakes("troubled", mode), await fakes("other")
+    client = RasaClient(f"{troubled.url},{other.url}", "token", timeout_seconds=1)
+    try:
+        with pytest.raises(RasaError):
+            await answered_by(client, "m1")
+    finally:
+        await client.close()
+    assert troubled.turns == ["m1"] and other.turns == []
+
+
+async def test_every_server_down_is_an_error_and_unhealthy():
+    client = RasaClient(f"{closed()},{closed()}", "token", timeout_seconds=2)
+    try:
+        with pytest.raises(RasaError):
+            await answered_by(client, "m1")
+        assert await client.server_health() == [False, False]
+        assert not await client.healthy()
+    finally:
+        await client.close()
+
+
+def test_rasa_url_must_name_a_server():
+    with pytest.raises(ValueError):
+        RasaClient(" , ", "token", timeout_seconds=1)
