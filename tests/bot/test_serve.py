@@ -1,4 +1,5 @@
-"""bot/serve.py: Rasa's check of action server responses, with its validator built once.
+"""bot/serve.py: Rasa's check of action server responses, with its validator built once, and its
+calls to the action server over one kept session.
 
 Run in the Rasa environment (tests/bot/validator_checks.py); asserted here."""
 
@@ -28,3 +29,16 @@ def test_a_valid_response_is_accepted_and_an_invalid_one_refused_as_rasa_refuses
     assert checked["refusal"]["patched"] is not None
     assert checked["refusal"]["patched"] == checked["refusal"]["stock"]
     assert "Failed to validate Action server response" in checked["refusal"]["patched"]
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return checks_in_rasa_environment("tests.bot.endpoint_checks", tmp_path_factory.mktemp("endpoint"), timeout=300)
+
+
+def test_action_calls_reuse_one_connection(endpoint):
+    calls = list(range(5))
+    assert endpoint["stock"] == {"connections": 5, "echoes": calls}  # Rasa's own: a connection a call
+    assert endpoint["patched"] == {"connections": 1, "echoes": calls}
+    assert endpoint["again"] == {"connections": 1, "echoes": calls}
+    assert endpoint["wrapped_once"]
