@@ -3,9 +3,11 @@ beside Hamyar's (``bot/tracker_store.py``), against a real redis-server this scr
 
 For each length (turns 10, 100 and 1,000) a conversation of that many turns is stored, then ten
 more turns are taken as Rasa's processor takes them: retrieve the tracker, add the turn's events
-(listen, the message, a slot, an answer), save. Printed: the median of the ten saves and of the
+(the message, a slot, an answer, listen), save. Printed: the median of the ten saves and of the
 ten retrievals, for each store and their ratio, in two conversations: one session, and one that
 had an earlier session (a chat after a quiet hour: Rasa's store then merges event by event).
+Then a turn's retrieve + save, and the events Rasa gets, for Hamyar's store reading whole sessions
+and reading a long one as a window (``TRACKER_WINDOW_EVENTS``, bot/tracker_store.py).
 
 Run with the Rasa environment's Python (figures go to bench/REPORT.md):
 
@@ -66,18 +68,18 @@ def turn(number: int) -> list:
     text = f"وضعیت پرونده شماره {number} چیه؟"
     parse_data = {"intent": {"name": "case_status", "confidence": 0.93}, "entities": [], "text": text}
     return [
-        ActionExecuted("action_listen"),
         UserUttered(text, parse_data["intent"], [], parse_data),
         SlotSet("service", "pension"),
         ActionExecuted("utter_case_status"),
         BotUttered("پرونده شما در حال بررسی است.", {"buttons": [{"title": "بله", "payload": "/affirm"}]}),
+        ActionExecuted("action_listen"),  # a turn ends listening, as Rasa stores it
     ]
 
 
 def session_start() -> list:
     from rasa.shared.core.events import ActionExecuted, SessionStarted
 
-    return [ActionExecuted("action_session_start"), SessionStarted()]
+    return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
 
 
 def conversation(turns: int, earlier_session: bool) -> list:
@@ -90,17 +92,28 @@ def conversation(turns: int, earlier_session: bool) -> list:
     return events
 
 
-async def costs(store: Any, turns: int, saves: int, earlier_session: bool) -> Tuple[float, float]:
-    """Median seconds of a save and of a retrieval at turns ``turns + 1 …``."""
+async def costs(store: Any, turns: int, saves: int, earlier_session: bool, sizes: List[int] = None) -> Tuple[float, float]:
+    """Median seconds of a save and of a retrieval at turns ``turns + 1 …`` (``sizes`` gets the
+    number of events of each retrieved tracker)."""
     from rasa.shared.core.trackers import DialogueStateTracker
 
     sender = uuid.uuid4().hex
-    await store.save(DialogueStateTracker.from_events(sender, conversation(turns, earlier_session), store.domain.slots))
+    # With ``sizes``, the last 20 turns are stored one by one (a window's marks are kept as turns
+    # end); Rasa's store would take minutes over them after an earlier session.
+    lead = max(turns - 20, 0) if sizes is not None else turns
+    await store.save(DialogueStateTracker.from_events(sender, conversation(lead, earlier_session), store.domain.slots))
+    for number in range(lead + 1, turns + 1):
+        tracker = await store.retrieve(sender)
+        for event in turn(number):
+            tracker.update(event)
+        await store.save(tracker)
     save_times, retrieve_times = [], []
     for number in range(turns + 1, turns + saves + 1):
         started = time.perf_counter()
         tracker = await store.retrieve(sender)
         retrieve_times.append(time.perf_counter() - started)
+        if sizes is not None:
+            sizes.append(len(tracker.events))
         for event in turn(number):
             tracker.update(event)
         started = time.perf_counter()
@@ -115,14 +128,21 @@ def stores(port: int) -> Dict[str, Callable[[], Any]]:
     from rasa.shared.core.domain import Domain
 
     from agencies.sealing import Sealer
-    from bot.tracker_store import HamyarTrackerStore
+    from bot.tracker_store import DEFAULT_WINDOW_EVENTS, HamyarTrackerStore
 
     domain = Domain.load(str(Path(__file__).resolve().parents[1] / "bot" / "domain.yml"))
     sealer = Sealer(Fernet.generate_key().decode())
     common = {"host": "127.0.0.1", "port": port, "record_exp": 3600}
     return {
         "stock": lambda: RedisTrackerStore(domain, key_prefix="stock", **common),
-        "hamyar": lambda: HamyarTrackerStore(domain, key_prefix="rasa", sealer=sealer, **common),
+        "hamyar": lambda: HamyarTrackerStore(domain, key_prefix="rasa", sealer=sealer, window_events=0, **common),
+        "window": lambda: HamyarTrackerStore(
+            domain,
+            key_prefix="window",
+            sealer=sealer,
+            window_events=os.environ.get("TRACKER_WINDOW_EVENTS") or DEFAULT_WINDOW_EVENTS,
+            **common,
+        ),
     }
 
 
@@ -138,13 +158,24 @@ async def main(lengths: List[int], saves: int) -> None:
             print("| turns | stock save | hamyar save | stock/hamyar | stock retrieve | hamyar retrieve |")
             print("| --- | --- | --- | --- | --- | --- |")
             for turns in lengths:
-                figures = {name: await costs(make(), turns, saves, earlier_session) for name, make in made.items()}
+                figures = {name: await costs(made[name](), turns, saves, earlier_session) for name in ("stock", "hamyar")}
                 (stock_save, stock_read), (ours_save, ours_read) = figures["stock"], figures["hamyar"]
                 print(
                     f"| {turns} | {milliseconds(stock_save)} | {milliseconds(ours_save)} | {stock_save / ours_save:.1f}× "
                     f"| {milliseconds(stock_read)} | {milliseconds(ours_read)} |",
                     flush=True,
                 )
+        window = made["window"]().window_events
+        print(f"\n### one session, retrieve + save of a turn: median of {saves} turns, milliseconds (window {window} events)\n")
+        print("| turns | whole session | events read | window | events read |")
+        print("| --- | --- | --- | --- | --- |")
+        for turns in lengths:
+            row = []
+            for name in ("hamyar", "window"):
+                sizes: List[int] = []
+                save, read = await costs(made[name](), turns, saves, False, sizes)
+                row += [milliseconds(save + read), str(int(median(sizes)))]
+            print(f"| {turns} | " + " | ".join(row) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,24 +14,34 @@ both with the expiry (``record_exp``) refreshed on every save. A Lua script appe
 the list still has the length the save was computed against, so two saves that race (Rasa's
 lock store makes that rare) both land, the second merged as Rasa's store merges.
 
-``retrieve`` reads the latest session only (``LRANGE`` from ``session``), ``retrieve_full_tracker``
-the whole list, and both return the tracker Rasa's store would. A value Rasa's store wrote (one
-JSON string under the same key) is read as it is and turned into a list on the next save.
-Imported by Rasa, so it uses only what the Rasa environment has.
+``retrieve_full_tracker`` reads the whole list. ``retrieve`` reads the latest session (``LRANGE``
+from ``session``), but of a long session only a window: Rasa computes states over the whole tracker
+at each prediction and sends all of it to the action server with each call, so a turn would still
+cost the session's length. The window is the last ``window_events`` events or a few more, from the
+``action_listen`` that ended a turn, after the session's start (``action_session_start`` and
+``session_started``) and ``SlotSet`` events that put every slot at its value at that point. Those
+values are saved as each turn ends (a mark: ``<prefix minus its colon>-marks:<sender_id>``, a list of
+list lengths, and the slots in the meta hash), only where no loop (form) is active: a form's
+turns are collapsed by Rasa (``applied_events``), so a window always holds a whole form. From the
+window's start on, the tracker is the one Rasa's store returns: every event, every state Rasa
+derives from them. A value Rasa's store wrote (one JSON string under the same key) is read as it
+is and turned into a list on the next save. Imported by Rasa, so it uses only what the Rasa
+environment has.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import Counter
 from typing import Any, Deque, Dict, Iterable, List, Optional, Sequence, Text, Tuple, Union
 
 from rasa.core.tracker_store import RedisTrackerStore
-from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 from rasa.shared.utils.common import all_subclasses
 from redis.exceptions import WatchError
@@ -47,6 +57,16 @@ TAIL = 3
 SAVE_ATTEMPTS = 5
 # Lua's unpack() is limited by its stack: a long first save (a migration) is pushed in slices.
 PUSH_SLICE = 1000
+# A window starts this many turns before it must (where a mark is kept): the states a rule looks
+# back over (3 at most in Hamyar's rules) may reach back past a form, whose turns Rasa collapses.
+MARGIN_TURNS = 2
+# A long session is read as a window of about this many events (TRACKER_WINDOW_EVENTS; 0: whole
+# sessions). A Hamyar turn is 5-8 events: about the cost of turn 8, and far more than the few
+# states the longest rule looks back over.
+DEFAULT_WINDOW_EVENTS = 40
+MIN_WINDOW_EVENTS = 20
+# Metadata of the SlotSet events that put a window's slots at their values: never saved.
+RESTORED = "hamyar_window"
 
 # KEYS: events, meta. Length of the list, start of the latest session and the stored tail.
 STATE_SCRIPT = """
@@ -56,31 +76,68 @@ local meta = redis.call('HMGET', KEYS[2], 'session', 'tail')
 return {kind, redis.call('LLEN', KEYS[1]), meta[1], meta[2]}
 """
 
-# KEYS: events, meta. ARGV: expected length, expiry in seconds (0: none), session start, tail,
+# KEYS: events, meta, marks. ARGV: expected length, expiry in seconds (0: none), session start,
+# tail, a mark (the list's length after this save, 0: none), its slots, how many marks to keep,
 # then the events. Appends only if nobody appended since the save read the length.
+FIRST_EVENT = 8
 APPEND_SCRIPT = f"""
 local length = redis.call('LLEN', KEYS[1])
 if length ~= tonumber(ARGV[1]) then return -1 end
-for first = 5, #ARGV, {PUSH_SLICE} do
+for first = {FIRST_EVENT}, #ARGV, {PUSH_SLICE} do
   redis.call('RPUSH', KEYS[1], unpack(ARGV, first, math.min(first + {PUSH_SLICE - 1}, #ARGV)))
 end
+if redis.call('HGET', KEYS[2], 'session') ~= ARGV[3] then
+  -- a new session: the marks of the one before would never be read again
+  for _, at in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do redis.call('HDEL', KEYS[2], 'at:' .. at) end
+  redis.call('DEL', KEYS[3])
+end
 redis.call('HSET', KEYS[2], 'session', ARGV[3], 'tail', ARGV[4])
+if ARGV[5] ~= '0' then
+  redis.call('RPUSH', KEYS[3], ARGV[5])
+  redis.call('HSET', KEYS[2], 'at:' .. ARGV[5], ARGV[6])
+  while redis.call('LLEN', KEYS[3]) > tonumber(ARGV[7]) do
+    redis.call('HDEL', KEYS[2], 'at:' .. redis.call('LPOP', KEYS[3]))
+  end
+end
 local expiry = tonumber(ARGV[2])
 for _, key in ipairs(KEYS) do
   if expiry > 0 then redis.call('EXPIRE', key, expiry) else redis.call('PERSIST', key) end
 end
-return length + #ARGV - 4
+return length + #ARGV - {FIRST_EVENT - 1}
 """
 
-# KEYS: events, meta. ARGV: '1' for every session, '0' for the latest. A value Rasa's own store
-# wrote comes back as ('string', value); a conversation never saved as nil.
-READ_SCRIPT = """
+# KEYS: events, meta, marks. ARGV: '1' for every session, '0' for the latest; the window in events
+# (0: none). A value Rasa's own store wrote comes back as ('string', value); a conversation never
+# saved as nil; a latest session longer than the window as ('window', session start, window start,
+# the session's first two events, the slots at the window's start, the window's events).
+READ_SCRIPT = f"""
 local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind == 'string' then return {'string', redis.call('GET', KEYS[1])} end
+if kind == 'string' then return {{'string', redis.call('GET', KEYS[1])}} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return false end
 local start = 0
 if ARGV[1] == '0' then start = tonumber(redis.call('HGET', KEYS[2], 'session') or '0') end
-return {'list', start, redis.call('LRANGE', KEYS[1], start, -1)}
+local window = tonumber(ARGV[2])
+local length = redis.call('LLEN', KEYS[1])
+if ARGV[1] == '0' and window > 0 and length - start > window then
+  -- the newest mark with at least `window` events after its action_listen (marks are in order),
+  -- then {MARGIN_TURNS} turns more
+  local marks, found = redis.call('LLEN', KEYS[3]), nil
+  for back = 1, marks do
+    if tonumber(redis.call('LINDEX', KEYS[3], -back)) - 1 <= length - window then
+      found = math.min(back + {MARGIN_TURNS}, marks)
+      break
+    end
+  end
+  if found then
+    local at = tonumber(redis.call('LINDEX', KEYS[3], -found))
+    local slots = redis.call('HGET', KEYS[2], 'at:' .. at)
+    if at - 1 >= start + 2 and slots then
+      return {{'window', start, at - 1, redis.call('LRANGE', KEYS[1], start, start + 1), slots,
+              redis.call('LRANGE', KEYS[1], at - 1, -1)}}
+    end
+  end
+end
+return {{'list', start, redis.call('LRANGE', KEYS[1], start, -1)}}
 """
 
 
@@ -100,6 +157,15 @@ def fingerprint(event: Union[Event, Dict[Text, Any]]) -> Text:
 def _starts_session(event: Dict[Text, Any]) -> bool:
     # Rasa splits a conversation into sessions at this action (get_trackers_for_conversation_sessions).
     return event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME
+
+
+def _session_start(first: Sequence[Text]) -> List[Dict[Text, Any]]:
+    """Of a session's first two stored events, its start: ``action_session_start`` and the
+    ``session_started`` that resets the slots (its time names the session for the actions)."""
+    rows = [json.loads(row) for row in first]
+    if not rows or not _starts_session(rows[0]):
+        return []
+    return rows[:2] if len(rows) > 1 and rows[1].get("event") == "session_started" else rows[:1]
 
 
 def events_after(events: Deque[Event], tail: Sequence[Text]) -> Optional[List[Event]]:
@@ -124,6 +190,23 @@ def events_after(events: Deque[Event], tail: Sequence[Text]) -> Optional[List[Ev
         if window == wanted[: len(window)] and (len(window) == len(wanted) or exhausted):
             return list(reversed(newest_first[:offset]))
     return None
+
+
+def restored(event: Event) -> bool:
+    """Whether ``event`` only puts a window's slots at their values (never stored)."""
+    return bool(event.metadata.get(RESTORED))
+
+
+def window_events_setting(value: Union[None, int, Text]) -> int:
+    """The window in events: given (endpoints.yml's ``window_events``), else ``TRACKER_WINDOW_EVENTS``,
+    else the default; 0 reads whole sessions."""
+    if value is None or value == "":
+        value = os.environ.get("TRACKER_WINDOW_EVENTS") or DEFAULT_WINDOW_EVENTS
+    events = int(value)
+    if events and events < MIN_WINDOW_EVENTS:
+        # A window must hold the states the longest rule looks back over, with room to spare.
+        raise ValueError(f"window_events={events}: give 0 (no window) or at least {MIN_WINDOW_EVENTS}")
+    return events
 
 
 def events_missing(events: Iterable[Event], stored: Iterable[Text]) -> List[Event]:
@@ -168,9 +251,17 @@ def deserialised(rows: Iterable[Dict[Text, Any]]) -> List[Event]:
 
 
 class HamyarTrackerStore(RedisTrackerStore):
-    def __init__(self, domain: Domain, host: Text = "localhost", sealer: Optional[Sealer] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain: Domain,
+        host: Text = "localhost",
+        sealer: Optional[Sealer] = None,
+        window_events: Union[None, int, Text] = None,
+        **kwargs: Any,
+    ) -> None:
         # Rasa passes endpoints.yml's ``url`` as ``host``, as for its own ``type: redis``.
         super().__init__(domain, host=host, **kwargs)
+        self.window_events = window_events_setting(window_events)
         self._at_rest = AtRest(sealer or Sealer.from_env())
         # endpoints.yml gives it as text (an environment variable).
         self.record_exp = int(float(self.record_exp)) if self.record_exp else None
@@ -189,7 +280,9 @@ class HamyarTrackerStore(RedisTrackerStore):
         return self.key_prefix.rstrip(":") + "-meta:"
 
     def _keys(self, sender_id: Text) -> List[Text]:
-        return [self._events_key(sender_id), self._meta_prefix + sender_id]
+        """The events, the meta hash and the marks (not under key_prefix either)."""
+        marks = self.key_prefix.rstrip(":") + "-marks:" + sender_id
+        return [self._events_key(sender_id), self._meta_prefix + sender_id, marks]
 
     # Saving
 
@@ -199,11 +292,14 @@ class HamyarTrackerStore(RedisTrackerStore):
         expiry = int(timeout or self.record_exp or 0)
         for _ in range(SAVE_ATTEMPTS):
             length, session, tail = self._state(tracker.sender_id)
-            new = self._unsaved(tracker, length, tail)
+            new, extends = self._unsaved(tracker, length, tail)
             rows = [self._at_rest.sealed(event.as_dict()) for event in new]
             starts = [length + i for i, row in enumerate(rows) if _starts_session(row)]
             tail = (list(tail) + [fingerprint(row) for row in rows])[-TAIL:]
             arguments = [length, expiry, starts[-1] if starts else session, json.dumps(tail)]
+            # The tracker's state is the stored one only when it simply extends the stored events.
+            mark = self._mark(tracker, new) if extends else None
+            arguments += [length + len(rows), mark, self.window_events] if mark else [0, "", 0]
             arguments += [json.dumps(row) for row in rows]
             if self._append_script(keys=self._keys(tracker.sender_id), args=arguments) >= 0:
                 if self.event_broker is not None:
@@ -217,16 +313,39 @@ class HamyarTrackerStore(RedisTrackerStore):
         if self.event_broker is None:
             return
         length, _, tail = self._state(tracker.sender_id)
-        await self._stream_new_events(self.event_broker, self._unsaved(tracker, length, tail), tracker.sender_id)
+        await self._stream_new_events(self.event_broker, self._unsaved(tracker, length, tail)[0], tracker.sender_id)
 
-    def _unsaved(self, tracker: DialogueStateTracker, length: int, tail: Sequence[Text]) -> List[Event]:
+    def _unsaved(self, tracker: DialogueStateTracker, length: int, tail: Sequence[Text]) -> Tuple[List[Event], bool]:
+        """The events of ``tracker`` to append, and whether the tracker simply extends the stored
+        events. A window's restored slots are never among them."""
         if not length:
-            return list(tracker.events)
+            return [event for event in tracker.events if not restored(event)], True
         new = events_after(tracker.events, tail)
-        if new is None:
-            stored = self.red.lrange(self._events_key(tracker.sender_id), 0, -1)
-            new = events_missing(tracker.events, (fingerprint(json.loads(row)) for row in stored))
-        return new
+        if new is not None:
+            return [event for event in new if not restored(event)], True
+        stored = self.red.lrange(self._events_key(tracker.sender_id), 0, -1)
+        missing = events_missing(tracker.events, (fingerprint(json.loads(row)) for row in stored))
+        return [event for event in missing if not restored(event)], False
+
+    def _mark(self, tracker: DialogueStateTracker, new: Sequence[Event]) -> Optional[Text]:
+        """Where a window may start, as this save ends a turn outside any loop: the SlotSet events
+        (at rest) that put every slot at its value, and a pause if the conversation is paused.
+        None elsewhere (a turn in a form, a save that ends no turn)."""
+        if not self.window_events or not new or tracker.active_loop_name is not None:
+            return None
+        last = new[-1]
+        if not isinstance(last, ActionExecuted) or last.action_name != ACTION_LISTEN_NAME:
+            return None
+        # After session_started every slot is at its initial value: only the others are set.
+        marker = {RESTORED: True}
+        events: List[Event] = [
+            SlotSet(name, slot.value, timestamp=last.timestamp, metadata=marker)
+            for name, slot in tracker.slots.items()
+            if slot.value != slot.initial_value
+        ]
+        if tracker.is_paused():
+            events.append(ConversationPaused(timestamp=last.timestamp, metadata=marker))
+        return json.dumps([self._at_rest.sealed(event.as_dict()) for event in events])
 
     def _state(self, sender_id: Text) -> Tuple[int, int, List[Text]]:
         """The stored list's length, where its latest session starts and its tail; a value in
@@ -241,7 +360,7 @@ class HamyarTrackerStore(RedisTrackerStore):
     def _migrate(self, sender_id: Text) -> None:
         """Rewrites a conversation Rasa's own store kept (one JSON value) as a list, keeping its
         expiry. The value is watched, so a conversation is migrated once."""
-        key, meta = self._keys(sender_id)
+        key, meta, _ = self._keys(sender_id)
         with self.red.pipeline() as pipe:
             while True:
                 try:
@@ -277,7 +396,8 @@ class HamyarTrackerStore(RedisTrackerStore):
         return self._read(sender_id, every_session=True)
 
     def _read(self, sender_id: Text, every_session: bool) -> Optional[DialogueStateTracker]:
-        found = self._read_script(keys=self._keys(sender_id), args=["1" if every_session else "0"])
+        window = 0 if every_session else self.window_events
+        found = self._read_script(keys=self._keys(sender_id), args=["1" if every_session else "0", window])
         if found is None:
             logger.debug("Could not find tracker for conversation ID '%s'.", sender_id)
             return None
@@ -287,8 +407,13 @@ class HamyarTrackerStore(RedisTrackerStore):
                 return tracker
             sessions = get_trackers_for_conversation_sessions(tracker)
             return sessions[-1] if len(sessions) > 1 else tracker
-        _, start, rows = found
-        events = deserialised(self._at_rest.opened(json.loads(row)) for row in rows)
+        if found[0] == "window":
+            _, start, _, first, slots, rows = found
+            rows = _session_start(first) + json.loads(slots) + [json.loads(row) for row in rows]
+        else:
+            _, start, stored = found
+            rows = [json.loads(row) for row in stored]
+        events = deserialised(self._at_rest.opened(row) for row in rows)
         if start > 0:
             # Earlier sessions exist: built as Rasa builds the latest of several sessions.
             return DialogueStateTracker.from_events(

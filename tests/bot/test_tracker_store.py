@@ -7,6 +7,7 @@ redis-server; each check's outcome is asserted here.
 
 from __future__ import annotations
 
+from pathlib import Path
 from statistics import median
 
 import pytest
@@ -43,13 +44,17 @@ HAMYAR_CHECKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def results(redis_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    work = tmp_path_factory.mktemp("tracker_store")
+def checks_against_redis(module: str, redis_server: str, work: Path, timeout: float) -> dict:
+    """The outcome of ``module``'s checks, run in the Rasa environment against ``redis_server``."""
     url = work / "redis_url"
     url.touch(mode=0o600)  # it holds the test Redis's password
     url.write_text(redis_server)
-    return checks_in_rasa_environment("tests.bot.tracker_store_checks", work, timeout=300)
+    return checks_in_rasa_environment(module, work, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def results(redis_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return checks_against_redis("tests.bot.tracker_store_checks", redis_server, tmp_path_factory.mktemp("tracker_store"), 300)
 
 
 @pytest.mark.parametrize("name", RASA_TESTS + HAMYAR_CHECKS)
