@@ -139,8 +139,10 @@ def create_app(settings: GatewaySettings) -> web.Application:
     redis = aioredis.from_url(settings.redis_url, decode_responses=True)
     replies = app[REPLIES] = Replies()
     app[REDIS] = redis
-    app[RASA] = RasaClient(settings.rasa_url, settings.rasa_channel_token, settings.turn_timeout_seconds)
-    router = app[ROUTER] = Router(redis, app[RASA], replies)
+    app[RASA] = RasaClient(
+        settings.rasa_url, settings.rasa_channel_token, settings.turn_timeout_seconds, settings.ticket_lock_lifetime
+    )
+    router = app[ROUTER] = Router(redis, app[RASA], replies, settings.rasa_turns_in_flight * len(app[RASA].servers))
     app[OUTBOX] = Outbox(redis)
     app[REPLAYS] = ReplayGuard(redis)
     webchat.setup(app, settings, redis)

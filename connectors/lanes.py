@@ -22,19 +22,8 @@ RENEW_SECONDS = 3.0
 POLL_SECONDS = 1.0
 IDLE_MS = 3_600_000  # an abandoned lane's list is gone after an hour
 
-# KEYS: lane, own lease. ARGV: token, lease ms, idle ms, lease prefix. Returns 1 when at the head.
-_JOIN = """
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
-local head = redis.call('LINDEX', KEYS[1], 0)
-while head and head ~= ARGV[1] and redis.call('EXISTS', ARGV[4] .. head) == 0 do
-  redis.call('LPOP', KEYS[1])
-  head = redis.call('LINDEX', KEYS[1], 0)
-end
-return head == ARGV[1] and 1 or 0
-"""
-# KEYS: lane, own lease. ARGV: token, lease ms, lease prefix. Renews the lease; skips dead heads.
+# KEYS: lane, own lease. ARGV: token, lease ms, lease prefix. Renews the entry's lease, skips the
+# dead at the head (no lease: their process died), and says whether the head is this entry.
 _LOOK = """
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 local head = redis.call('LINDEX', KEYS[1], 0)
@@ -44,6 +33,11 @@ while head and head ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. head) == 0 do
 end
 return head == ARGV[1] and 1 or 0
 """
+# The same, after joining the lane's end (ARGV[4]: the lane's idle expiry, ms).
+_JOIN = """
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+""" + _LOOK
 # KEYS: lane, own lease. ARGV: token, wake prefix. Leaves the lane and wakes whoever is next.
 _LEAVE = """
 redis.call('LREM', KEYS[1], 1, ARGV[1])
@@ -78,7 +72,7 @@ class Lanes:
         lease = lease_prefix + token
         renewing = asyncio.create_task(self._renew(lease))
         try:
-            first = await self._join(keys=[lane, lease], args=[token, LEASE_MS, IDLE_MS, lease_prefix])
+            first = await self._join(keys=[lane, lease], args=[token, LEASE_MS, lease_prefix, IDLE_MS])
             while not first:
                 await self._redis.blpop([wake_prefix + token], timeout=POLL_SECONDS)
                 first = await self._look(keys=[lane, lease], args=[token, LEASE_MS, lease_prefix])

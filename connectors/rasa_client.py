@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from typing import Any, Optional
 
 import aiohttp
 
 from agencies.lazy_session import LazySession
 from connectors.settings import url_list
+from nlu.logtag import conversation_tag
+
+logger = logging.getLogger("gateway.rasa")
 
 
 class RasaError(Exception):
@@ -26,13 +30,16 @@ class RasaClient:
     connection dropped mid-turn — goes to the next server, once; a timeout or an error answer
     does not, since that server may have run the turn."""
 
-    def __init__(self, base_url: str, token: str, timeout_seconds: float) -> None:
-        """``base_url``: one server's URL, or several separated by commas (``RASA_URL``)."""
+    def __init__(self, base_url: str, token: str, timeout_seconds: float, lock_seconds: float = 0.0) -> None:
+        """``base_url``: one server's URL, or several separated by commas (``RASA_URL``).
+        ``lock_seconds``: how long a server that died mid-turn keeps the conversation locked
+        (``TICKET_LOCK_LIFETIME``); the turn sent to the next server may wait that long first."""
         self.servers = url_list(base_url)
         if not self.servers:
             raise ValueError("RASA_URL names no Rasa server")
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._retry_timeout = aiohttp.ClientTimeout(total=timeout_seconds + lock_seconds)
         self._session = LazySession(headers={"X-Hamyar-Token": self._token})
         self._next = itertools.count()
 
@@ -54,14 +61,24 @@ class RasaClient:
         tries = self.servers[first:] + self.servers[:first]
         try:
             return await self._post(tries[0], body)
-        except _Unreachable:
+        except _Unreachable as error:
             if len(tries) == 1:
                 raise
-            return await self._post(tries[1], body)
+            # Refused (down) or dropped mid-turn (died): the turn is tried once more, elsewhere.
+            logger.warning(
+                "rasa unreachable server=%s error=%s conversation=%s retried_on=%s",
+                tries[0],
+                error,
+                conversation_tag(sender),
+                tries[1],
+            )
+            return await self._post(tries[1], body, self._retry_timeout)
 
-    async def _post(self, server: str, body: dict[str, Any]) -> list[dict]:
+    async def _post(self, server: str, body: dict[str, Any], timeout: Optional[aiohttp.ClientTimeout] = None) -> list[dict]:
         try:
-            async with self._client().post(server + "/webhooks/hamyar/webhook", json=body, timeout=self._timeout) as response:
+            async with self._client().post(
+                server + "/webhooks/hamyar/webhook", json=body, timeout=timeout or self._timeout
+            ) as response:
                 data = await response.json(content_type=None)
                 if response.status != 200 or not isinstance(data, dict):
                     raise RasaError(f"status {response.status}: {data.get('error') if isinstance(data, dict) else 'unreadable'}")

@@ -7,6 +7,7 @@ Pure routing with its I/O behind small classes; channel adapters only translate 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import weakref
@@ -32,13 +33,17 @@ Keep = Callable[[Pipeline, str, list[OutboundMessage]], object]
 
 
 class Router:
-    def __init__(self, redis: aioredis.Redis, rasa: RasaClient, replies: Replies) -> None:
+    def __init__(self, redis: aioredis.Redis, rasa: RasaClient, replies: Replies, turns_in_flight: int = 0) -> None:
         self.buttons = ButtonRegistry(redis)
         self.dedup = Deduplicator(redis)
         self.lanes = Lanes(redis)
         self._rasa = rasa
         self._replies = replies
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+        # Backpressure: at most this many turns of this gateway at Rasa at once; the others wait
+        # here, first come first served, rather than inside Rasa, where every turn in flight slows
+        # down together until they all time out (0: no limit).
+        self._at_rasa = asyncio.Semaphore(turns_in_flight) if turns_in_flight > 0 else None
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -62,30 +67,31 @@ class Router:
         """
         conversation = message.conversation_id
         # Taken before anything is awaited: this process's messages of a conversation keep the
-        # order they came in (asyncio locks are fair); the lane then keeps it across processes.
-        async with self._lock(conversation):
+        # order they came in (asyncio locks are fair); the lane then keeps it across processes. The
+        # lane comes before the duplicate check: a copy of a message still being answered elsewhere
+        # waits for it, so the message after it cannot overtake it while the copy is answered.
+        async with self._lock(conversation), self.lanes.turn(conversation):
             claim = await self.dedup.claim(conversation, message.message_id)
             if claim is not Claim.NEW:
                 logger.info("duplicate dropped conversation=%s state=%s", conversation_tag(conversation), claim.value)
                 return None
-            async with self.lanes.turn(conversation):
+            try:
+                if on_accepted is not None:
+                    await on_accepted()
                 try:
-                    if on_accepted is not None:
-                        await on_accepted()
-                    try:
-                        replies = await self._turn(message, text_limit)
-                    except RasaError as error:
-                        logger.error("turn failed conversation=%s error=%s", conversation_tag(conversation), error)
-                        # Not marked done: the messenger's retry, or the citizen resending, goes through.
-                        await self.dedup.release(conversation, message.message_id)
-                        replies = await self._gateway_reply(conversation, "gateway_error")
-                        await self._finish(conversation, replies, keep)
-                        return replies
-                    kept = json.dumps([r.model_dump() for r in replies], ensure_ascii=False)
-                    await self._finish(conversation, replies, keep, message.message_id, kept)
-                except BaseException:
+                    replies = await self._turn(message, text_limit)
+                except RasaError as error:
+                    logger.error("turn failed conversation=%s error=%s", conversation_tag(conversation), error)
+                    # Not marked done: the messenger's retry, or the citizen resending, goes through.
                     await self.dedup.release(conversation, message.message_id)
-                    raise
+                    replies = await self._gateway_reply(conversation, "gateway_error")
+                    await self._finish(conversation, replies, keep)
+                    return replies
+                kept = json.dumps([r.model_dump() for r in replies], ensure_ascii=False)
+                await self._finish(conversation, replies, keep, message.message_id, kept)
+            except BaseException:
+                await self.dedup.release(conversation, message.message_id)
+                raise
         return replies
 
     async def _finish(
@@ -129,7 +135,8 @@ class Router:
                 metadata["private_link"] = message.private_link
         if message.verified_phone:
             metadata["verified_phone"] = message.verified_phone
-        messages = await self._rasa.turn(conversation, message.message_id, text, payload, metadata)
+        async with self._at_rasa or contextlib.nullcontext():
+            messages = await self._rasa.turn(conversation, message.message_id, text, payload, metadata)
         return await self.render(conversation, rasa_to_parts(messages, text_limit))
 
     async def render(self, conversation: str, parts: list[tuple[str, list[dict], dict]]) -> list[OutboundMessage]:

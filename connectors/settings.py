@@ -25,6 +25,10 @@ class GatewaySettings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Longer than an action's turn deadline (4 s) plus Rasa's own work.
     turn_timeout_seconds: float = 15.0
+    # Rasa's lock on a conversation outlives a server killed mid-turn by this long (Rasa reads the
+    # same variable; its own default is 60): the turn retried on another server may wait it out
+    # first, so that retry gets this much more than turn_timeout_seconds.
+    ticket_lock_lifetime: float = 60.0
     # Seconds an event stream waits for a reply before sending a keep-alive.
     sse_keepalive_seconds: float = 15.0
     # Signs web chat session cookies (at least 32 characters; `make run` writes one to .env).
@@ -51,6 +55,8 @@ class GatewaySettings(BaseSettings):
     # A notice whose send failed is tried again after this, then after twice as long each time
     # (10 tries, pauses up to an hour); a stopped gateway's notices are taken over after it.
     notice_retry_seconds: float = 30
+    # Turns a gateway has at each Rasa server at once; more wait at the gateway (0: no limit).
+    rasa_turns_in_flight: int = 4
     # A messenger chat gets at most one message this often (Telegram's limit is about one a second);
     # a turn's further replies wait, with "typing…" shown (connectors/sendqueue.py).
     chat_pace_seconds: float = 1.0

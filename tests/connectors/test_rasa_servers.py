@@ -40,6 +40,8 @@ class FakeRasa:
             return web.json_response({"error": "turn_failed"}, status=500)
         if self.mode == "hangs":
             await self.released.wait()
+        if self.mode == "waits":  # for the lock a dead server's turn left on the conversation
+            await asyncio.sleep(0.6)
         return web.json_response({"messages": [{"text": self.name}]})
 
     async def health(self, request: web.Request) -> web.Response:
@@ -100,6 +102,22 @@ async def test_a_turn_caught_in_a_dying_server_is_retried_once_on_another(fakes)
     finally:
         await client.close()
     assert dying.turns == ["m1"] and live.turns == ["m1"]
+
+
+@pytest.mark.parametrize("lock_seconds, answered", [(1.0, True), (0.0, False)])
+async def test_the_retried_turn_may_wait_out_the_dead_servers_lock(fakes, lock_seconds, answered):
+    # The next server first waits for the conversation's lock the dead one held (up to
+    # TICKET_LOCK_LIFETIME), then runs the turn: the retry's deadline has that wait added.
+    dying, waiting = await fakes("dying", "dies"), await fakes("waiting", "waits")
+    client = RasaClient(f"{dying.url},{waiting.url}", "token", timeout_seconds=0.3, lock_seconds=lock_seconds)
+    try:
+        if answered:
+            assert await answered_by(client, "m1") == "waiting"
+        else:
+            with pytest.raises(RasaError):
+                await answered_by(client, "m1")
+    finally:
+        await client.close()
 
 
 async def test_the_next_server_is_tried_once_only(fakes):

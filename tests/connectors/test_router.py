@@ -94,3 +94,43 @@ async def test_turns_keep_their_order_across_gateway_processes(router, redis, mo
     await asyncio.gather(first, second)
     queued = [json.loads(item)["message"]["text"] for item in await redis.lrange(Keys.of("web:c1").queue, 0, -1)]
     assert queued == ["slow", "quick"]
+
+
+async def test_turns_beyond_the_limit_wait_at_the_gateway_not_at_rasa(redis):
+    """A stand-in for Rasa's channel that holds every turn until told: with a limit of two, the
+    third conversation's turn reaches it only once one of the first two has been answered."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    at_rasa: list[str] = []
+    arrived, release = asyncio.Event(), asyncio.Event()
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        at_rasa.append(body["sender"])
+        arrived.set()
+        await release.wait()
+        return web.json_response({"messages": [{"text": body["sender"]}]})
+
+    app = web.Application()
+    app.router.add_post("/webhooks/hamyar/webhook", webhook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    rasa = RasaClient(str(server.make_url("")).rstrip("/"), "token", timeout_seconds=10)
+    gated = Router(redis, rasa, Replies(), turns_in_flight=2)
+    try:
+        turns = [asyncio.create_task(gated.handle(message(chat_id=f"c{n}", text="سلام"))) for n in range(3)]
+        while len(at_rasa) < 2:
+            arrived.clear()
+            await arrived.wait()
+        assert len(at_rasa) == 2 and not any(turn.done() for turn in turns)
+        while await redis.llen("hamyar:lane:web:c2") < 1:  # the third has its lane, and waits for Rasa
+            await asyncio.sleep(0.01)
+        assert len(at_rasa) == 2
+        release.set()
+        answers = await asyncio.gather(*turns)
+        assert sorted(at_rasa) == ["web:c0", "web:c1", "web:c2"]
+        assert [a[0].text for a in answers] == ["web:c0", "web:c1", "web:c2"]
+    finally:
+        await rasa.close()
+        await server.close()
