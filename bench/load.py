@@ -47,6 +47,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--growth-turns", type=int, default=1010)
     parser.add_argument("--growth-seconds", type=float, default=150, help="the growth curve stops here if not done")
     parser.add_argument("--compare-clients", type=int, default=8, help="the load level run again with the stock store (typed)")
+    parser.add_argument("--rasa-workers", type=int, default=1, help="Rasa servers the gateway spreads turns over")
     parser.add_argument("--no-stock", action="store_true", help="skip the stock tracker store")
     parser.add_argument("--timeout", type=float, default=30, help="seconds the client waits for an answer")
     parser.add_argument("--quick", action="store_true", help="levels 1 and 8, 200 messages a run, growth to 120 turns")
@@ -148,7 +149,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
     typed = load_client.typed_messages()
     endpoints = ROOT / "endpoints.yml"
     print(f"starting the stack (model {args.model}) in {workdir}", flush=True)
-    stack = start(workdir, args.model)
+    stack = start(workdir, args.model, args.rasa_workers)
     own_type = tracker_store_type(endpoints, stack.env)
     print(f"ready in {stack.ready_seconds:.1f} s; tracker store {own_type}", flush=True)
     bench = Bench(stack, args, typed)

@@ -20,7 +20,7 @@ import yaml
 from agencies.catalog import expand_env
 from connectors.required_secrets import generated_secrets, new_value
 from scripts.processes import commands, environment
-from scripts.readiness import free_port, start_redis, stop_all, wait_healthy
+from scripts.readiness import free_port, http_ok, start_redis, stop_all, wait_healthy, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 # The bridge the load comes through (config/channels.yml): buttons on, replies in the response.
@@ -117,6 +117,8 @@ class Stack:
     model: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     ready_seconds: float = 0.0
+    # Rasa servers beyond the first ("rasa-2", ...) and their ports; the gateway spreads turns over all.
+    more_rasa: dict[str, int] = field(default_factory=dict)
     _psutil: dict[str, psutil.Process] = field(default_factory=dict)
 
     @property
@@ -143,11 +145,29 @@ class Stack:
             command[command.index("--endpoints") + 1] = str(endpoints)
         return command
 
+    def _launch_more_rasa(self, endpoints: Optional[Path]) -> None:
+        for name, port in self.more_rasa.items():
+            command = commands(
+                {**self.ports, "rasa": port},
+                str(ROOT / ".venvs/app/bin/python"),
+                str(ROOT / ".venvs/rasa/bin/python"),
+                str(self.model),
+            )["rasa"]
+            if endpoints is not None:
+                command[command.index("--endpoints") + 1] = str(endpoints)
+            self._launch(name, command)
+
+    def _more_rasa_ready(self) -> None:
+        for name, port in self.more_rasa.items():
+            wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/webhooks/hamyar/"), 240, name, self.processes[name])
+
     def restart_rasa(self, endpoints: Optional[Path]) -> float:
         """Rasa again, with another endpoints file; seconds until Rasa and the gateway are green."""
-        stop_all({"rasa": self.processes.pop("rasa")})
+        stop_all({name: self.processes.pop(name) for name in ["rasa", *self.more_rasa]})
         began = time.monotonic()
         self._launch("rasa", self._rasa_command(endpoints))
+        self._launch_more_rasa(endpoints)
+        self._more_rasa_ready()
         self._ready(["rasa", "gateway"])
         return time.monotonic() - began
 
@@ -159,14 +179,22 @@ class Stack:
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far of each process tree, and of this benchmark's own process (the client)."""
-        seconds = {name: tree_cpu_seconds(process) for name, process in self._psutil.items()}
+        seconds: dict[str, float] = {}
+        for name, process in self._psutil.items():
+            kind = name.split("-")[0]  # several Rasa servers count as one
+            seconds[kind] = seconds.get(kind, 0.0) + tree_cpu_seconds(process)
         # This process alone: the stack's processes are its children.
         own = psutil.Process().cpu_times()
         seconds["client"] = own.user + own.system
         return seconds
 
     def rss(self) -> dict[str, int]:
-        return {name: tree_rss(process) for name, process in self._psutil.items() if process.is_running()}
+        sizes: dict[str, int] = {}
+        for name, process in self._psutil.items():
+            if process.is_running():
+                kind = name.split("-")[0]
+                sizes[kind] = sizes.get(kind, 0) + tree_rss(process)
+        return sizes
 
     def log_tails(self, lines: int = 30) -> str:
         parts = []
@@ -196,7 +224,7 @@ def process_environment(ports: Mapping[str, int], redis_url: str) -> dict[str, s
     return env
 
 
-def start(workdir: Path, model: Path) -> Stack:
+def start(workdir: Path, model: Path, rasa_workers: int = 1) -> Stack:
     """Every process, in the order `make run` lists them; ``ready_seconds`` runs from the start of
     redis-server until every health check is green."""
     began = time.monotonic()
@@ -206,6 +234,9 @@ def start(workdir: Path, model: Path) -> Stack:
     redis_process, redis_url = start_redis(redis_dir, appendonly=True)
     ports = {name: free_port() for name in ("sandbox", "actions", "rasa", "gateway")}
     stack = Stack(workdir, ports, process_environment(ports, redis_url), model)
+    stack.more_rasa = {f"rasa-{number}": free_port() for number in range(2, rasa_workers + 1)}
+    servers = [ports["rasa"], *stack.more_rasa.values()]
+    stack.env["RASA_URL"] = ",".join(f"http://127.0.0.1:{port}" for port in servers)
     stack.processes["redis"] = redis_process
     stack._psutil["redis"] = psutil.Process(redis_process.pid)
     try:
@@ -213,6 +244,8 @@ def start(workdir: Path, model: Path) -> Stack:
         del started["redis"]  # started above, on a free port
         for name, command in started.items():
             stack._launch(name, command)
+        stack._launch_more_rasa(None)
+        stack._more_rasa_ready()
         stack._ready()
     except BaseException:
         stack.stop()

@@ -13,6 +13,7 @@ class FakeRubikaApi:
     def __init__(self) -> None:
         self.sent: list[dict] = []
         self.endpoints: dict[str, str] = {}
+        self.redis_url = ""  # the Redis of the gateway under test, for tests that wait on its queues
         self.failures: list[tuple[int, str]] = []
         self._ids = itertools.count(5000)
         self._event = asyncio.Event()

@@ -9,13 +9,12 @@ import time
 
 import aiohttp
 import pytest
-import redis.asyncio as aioredis
 from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
-from connectors.sendqueue import Keys
 from connectors.settings import GatewaySettings
 from tests.fakes.bot_api import FakeBotApi
+from tests.integration import sending
 from tests.integration.conftest import close_within
 
 pytestmark = pytest.mark.integration
@@ -104,16 +103,7 @@ def chat() -> int:
 
 async def settled(fake: FakeBotApi, chat_id: int, count: int = 1, timeout: float = 60) -> list[str]:
     """The chat's texts once ``count`` have arrived and nothing more is queued or being sent."""
-    conversation = f"{fake.profile}:{chat_id}"
-    async with aioredis.from_url(fake.redis_url, decode_responses=True) as redis:
-        deadline = time.monotonic() + timeout
-        while True:
-            keys = Keys.of(conversation)
-            busy = await redis.exists(keys.queue, keys.lease, f"hamyar:lane:{conversation}")
-            if len(fake.texts(chat_id)) >= count and not busy:
-                return fake.texts(chat_id)
-            assert time.monotonic() < deadline, f"not settled: {fake.texts(chat_id)}"
-            await asyncio.sleep(0.05)
+    return await sending.settled(fake.redis_url, f"{fake.profile}:{chat_id}", lambda: fake.texts(chat_id), count, timeout)
 
 
 async def test_conversation_with_buttons_and_the_reply_keyboard(messenger):

@@ -8,13 +8,12 @@ import time
 
 import aiohttp
 import pytest
-import redis.asyncio as aioredis
 from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
-from connectors.sendqueue import Keys
 from connectors.settings import GatewaySettings
 from tests.fakes.rubika_api import FakeRubikaApi
+from tests.integration import sending
 from tests.integration.conftest import close_within
 
 pytestmark = pytest.mark.integration
@@ -42,7 +41,7 @@ async def rubika(stack, tmp_path, monkeypatch):
     )
     gateway = TestServer(create_app(settings), host="127.0.0.1")
     await gateway.start_server()
-    fake.redis_url = stack.redis_url  # type: ignore[attr-defined]  # for ``settled``
+    fake.redis_url = stack.redis_url  # for ``settled``
     yield fake, str(gateway.make_url("")).rstrip("/")
     await close_within(gateway)
     await close_within(api)
@@ -87,16 +86,7 @@ async def deliver(url: str, body: dict, kind: str = "update", secret: str = SECR
 
 async def settled(fake: FakeRubikaApi, chat_id: str, count: int = 1, timeout: float = 60) -> list[str]:
     """The chat's texts once ``count`` have arrived and nothing more is queued or being sent."""
-    conversation = f"rubika:{chat_id}"
-    async with aioredis.from_url(fake.redis_url, decode_responses=True) as redis:  # type: ignore[attr-defined]
-        deadline = time.monotonic() + timeout
-        while True:
-            keys = Keys.of(conversation)
-            busy = await redis.exists(keys.queue, keys.lease, f"hamyar:lane:{conversation}")
-            if len(fake.texts(chat_id)) >= count and not busy:
-                return fake.texts(chat_id)
-            assert time.monotonic() < deadline, f"not settled: {fake.texts(chat_id)}"
-            await asyncio.sleep(0.05)
+    return await sending.settled(fake.redis_url, f"rubika:{chat_id}", lambda: fake.texts(chat_id), count, timeout)
 
 
 def inline_buttons(message: dict) -> dict[str, str]:
