@@ -149,7 +149,9 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[SOURCES] = generic.load_sources()
     app[CALLBACKS] = generic.CallbackSender()
     app[NUMBERED] = NumberedOptions(redis)
-    queues = app[SEND_QUEUES] = ChatQueues(redis, pace_seconds=settings.chat_pace_seconds)
+    queues = app[SEND_QUEUES] = ChatQueues(
+        redis, pace_seconds=settings.chat_pace_seconds, bot_per_second=settings.bot_messages_per_second
+    )
     app[ADAPTERS] = channel_adapters(router, queues, replies, settings.public_url)
     app[DELIVERER] = Deliverer(router, app[OUTBOX], queues, app[ADAPTERS], app[SOURCES], app[CALLBACKS], app[NUMBERED], replies)
     app[SUBSCRIPTIONS] = SubscriptionStore(redis)

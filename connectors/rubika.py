@@ -13,7 +13,6 @@ from typing import Any, Mapping, Optional
 
 import aiohttp
 from aiohttp import web
-from aiolimiter import AsyncLimiter
 from tenacity import retry_if_exception, retry_if_exception_type
 
 from agencies.lazy_session import LazySession
@@ -127,7 +126,6 @@ class RubikaAdapter:
         queues: ChatQueues,
         replies: Replies,
         public_url: str = "",
-        per_bot: float = 30,
     ) -> None:
         self.profile = profile
         self._router = router
@@ -135,7 +133,6 @@ class RubikaAdapter:
         self._replies = replies
         self._public_url = public_url.rstrip("/")
         self._session = LazySession(timeout=aiohttp.ClientTimeout(total=10))
-        self._bot_limit = AsyncLimiter(per_bot, 1)
 
     @property
     def webhook_path(self) -> str:
@@ -195,11 +192,11 @@ class RubikaAdapter:
         return {"chat_keypad_type": "New", "chat_keypad": {"rows": [row], "resize_keyboard": True, "on_time_keyboard": False}}
 
     async def send_one(self, chat_id: str, message: OutboundMessage) -> None:
-        """One message, within the bot's limit, retried with backoff; then a SendFailure."""
+        """One message, retried with backoff; then a SendFailure. (The bot's limit is the queue's.)"""
         payload = {"chat_id": chat_id, "text": message.text, **self._keypads(message)}
         try:
             await retrying(
-                lambda: self._send_one(payload),
+                lambda: self.call("sendMessage", payload),
                 retry_if_exception_type((aiohttp.ClientError, asyncio.TimeoutError)) | _transient,
             )
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
@@ -209,10 +206,6 @@ class RubikaAdapter:
 
     async def show_typing(self, chat_id: str) -> None:
         """Rubika's bot API has no chat action: the next message simply follows."""
-
-    async def _send_one(self, payload: dict) -> None:
-        async with self._bot_limit:
-            await self.call("sendMessage", payload)
 
 
 async def receive(request: web.Request) -> web.Response:

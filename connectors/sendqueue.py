@@ -33,7 +33,14 @@ QUEUE_TTL_SECONDS = 24 * 3600
 LEASE_MS = 30_000
 SWEEP_SECONDS = 5.0
 TYPING_SECONDS = 4.5  # a chat action shows for about five seconds, or until the next message
+TYPING_MIN_MS = 250  # a shorter wait is not worth a request: nobody would see it
 OUTCOME_TTL_MS = 120_000
+# KEYS: this second's counter for the bot. ARGV: the bot's limit a second. 1 when the message may go.
+_BOT_BUDGET = """
+local sent = redis.call('INCR', KEYS[1])
+if sent == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end
+return sent <= tonumber(ARGV[1]) and 1 or 0
+"""
 
 
 class SendFailure(Exception):
@@ -113,12 +120,15 @@ class ChatQueues:
         patience_seconds: float = 3600.0,
         max_backoff_seconds: float = 30.0,
         sweep_seconds: float = SWEEP_SECONDS,
+        bot_per_second: int = 30,
     ) -> None:
         self._redis = redis
         self._pace_ms = int(pace_seconds * 1000)
         self._patience = patience_seconds
         self._max_backoff = max_backoff_seconds
         self._sweep_seconds = sweep_seconds
+        self._bot_per_second = bot_per_second
+        self._bot_budget = redis.register_script(_BOT_BUDGET)
         self._transports: Mapping[str, ChatTransport] = {}
         self._draining: dict[str, asyncio.Task] = {}
         # Chats kicked while this process was sending to them: looked at again once it lets go.
@@ -260,7 +270,7 @@ class ChatQueues:
             item = json.loads(raw)
             wait_ms = await self._redis.pttl(keys.pace)
             if wait_ms > 0 and transport is not None:
-                if time.monotonic() >= typing_until:
+                if wait_ms >= TYPING_MIN_MS and time.monotonic() >= typing_until:
                     typing_until = time.monotonic() + TYPING_SECONDS
                     await self._typing(transport, chat_id, conversation_id)
                 if await self._pause(wait_ms / 1000):
@@ -293,7 +303,9 @@ class ChatQueues:
         if transport is None:
             logger.error("no sender for conversation=%s: message dropped", tag)
             return "dropped"
+        channel = conversation_id.partition(":")[0]
         try:
+            await self._within_bot_limit(channel)
             await transport.send_one(chat_id, OutboundMessage.model_validate(item["message"]))
             return "sent"
         except SendFailure as failure:
@@ -304,6 +316,12 @@ class ChatQueues:
             delay = max(failure.retry_after, min(self._max_backoff, 0.5 * 2.0**attempts))
             logger.warning("send failed conversation=%s reason=%s retry_in=%.1fs", tag, failure, delay)
             return delay
+
+    async def _within_bot_limit(self, channel: str) -> None:
+        """Wait for a place among the bot's messages this second: a limit the bot has however many
+        gateway processes send for it (Telegram: about 30 a second), so it is counted in Redis."""
+        while not await self._bot_budget(keys=[f"{PREFIX}bot:{channel}:{int(time.time())}"], args=[self._bot_per_second]):
+            await asyncio.sleep(1 - time.time() % 1)  # the next second's count
 
     async def _typing(self, transport: ChatTransport, chat_id: str, conversation_id: str) -> None:
         try:

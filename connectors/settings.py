@@ -60,3 +60,5 @@ class GatewaySettings(BaseSettings):
     # A messenger chat gets at most one message this often (Telegram's limit is about one a second);
     # a turn's further replies wait, with "typing…" shown (connectors/sendqueue.py).
     chat_pace_seconds: float = 1.0
+    # Messages a second a bot may send, across every gateway process (Telegram's limit is about 30).
+    bot_messages_per_second: int = 30

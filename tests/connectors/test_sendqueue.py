@@ -20,6 +20,7 @@ class Chat:
     def __init__(self) -> None:
         self.log: list[tuple[str, str, float]] = []  # (kind, text, monotonic time)
         self.failures: dict[str, list[SendFailure]] = {}
+        self.seconds: list[int] = []  # the wall-clock second each message went in
         self.arrived = asyncio.Event()
 
     async def send_one(self, chat_id: str, message: OutboundMessage) -> None:
@@ -27,6 +28,7 @@ class Chat:
         if pending:
             raise pending.pop(0)
         self.log.append(("message", message.text, time.monotonic()))
+        self.seconds.append(int(time.time()))
         self.arrived.set()
 
     async def show_typing(self, chat_id: str) -> None:
@@ -144,3 +146,27 @@ async def test_a_stopping_process_hands_its_chats_back(redis):
         assert await transport.wait_for(2) == ["اول", "دوم"]
     finally:
         await successor.stop()
+
+
+async def test_the_bots_limit_holds_across_gateway_processes(redis, redis_server):
+    """Two processes sending to six chats of one bot keep, together, to its messages a second."""
+    import collections
+
+    import redis.asyncio as aioredis
+
+    transport = Chat()
+    other_redis = aioredis.from_url(redis_server, decode_responses=True)
+    one = ChatQueues(redis, pace_seconds=0.01, bot_per_second=6)
+    two = ChatQueues(other_redis, pace_seconds=0.01, bot_per_second=6)
+    await one.start({"telegram": transport})
+    await two.start({"telegram": transport})
+    try:
+        for chat in range(6):
+            await queue(one if chat % 2 else two, redis, f"telegram:10{chat}", "الف", "ب", "پ")
+        await transport.wait_for(18)
+    finally:
+        await one.stop()
+        await two.stop()
+        await other_redis.aclose()
+    per_second = collections.Counter(transport.seconds)
+    assert max(per_second.values()) <= 6 and len(per_second) >= 3, per_second
