@@ -34,10 +34,13 @@ end
 return head == ARGV[1] and 1 or 0
 """
 # The same, after joining the lane's end (ARGV[4]: the lane's idle expiry, ms).
-_JOIN = """
+_JOIN = (
+    """
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-""" + _LOOK
+"""
+    + _LOOK
+)
 # KEYS: lane, own lease. ARGV: token, wake prefix. Leaves the lane and wakes whoever is next.
 _LEAVE = """
 redis.call('LREM', KEYS[1], 1, ARGV[1])
