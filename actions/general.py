@@ -87,6 +87,12 @@ class ActionCancelForm(Action):
         return [ActiveLoop(None), *reset(*FORM_SLOTS)]
 
 
+# Then wait for the citizen. This is also the rules' fallback when none applies (config.yml's
+# core_fallback_action_name): without it, nothing applies after it either, so Rasa ran it again
+# until its limit of 10 actions a turn, and every later turn of the conversation failed.
+LISTEN = FollowupAction("action_listen")
+
+
 class ActionFallback(Action):
     """Before saying «متوجه نشدم», look in the content: an admin may have just added the topic."""
 
@@ -100,10 +106,10 @@ class ActionFallback(Action):
         if text and not is_button(tracker):
             events = await answer_question(text, dispatcher, domain, strict=True)
             if events is not None:
-                return events
+                return events if any(e.get("event") == "followup" for e in events) else [*events, LISTEN]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         say(dispatcher, "out_of_scope" if intent == "out_of_scope" else "not_understood")
-        return []
+        return [LISTEN]
 
 
 async def offer_for_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:

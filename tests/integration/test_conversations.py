@@ -405,3 +405,16 @@ async def test_a_topic_an_admin_has_just_added_is_answered(chat):
     finally:
         await redis.hdel(ARTICLES, article.id)
         await redis.aclose()
+
+
+async def test_a_question_the_rules_do_not_cover_gets_one_answer_and_the_conversation_goes_on(chat):
+    """Inside the service-status form (asked which agency), a new status question in Finglish: no
+    rule covers it, so Rasa's fallback runs. It used to run again and again (ten «متوجه نشدم» in
+    one turn, then no answer to anything in this conversation)."""
+    await chat.say("سلام")
+    await chat.click("وضعیت سامانه‌ها")
+    assert "کدام سازمان" in chat.text()
+    replies = await chat.say("site kheili kond shode, moshkel dare?")
+    assert len(replies) == 1, [r["text"] for r in replies]
+    await chat.say("سامانه پاسپورت کار میکنه؟")
+    assert "سامانه گذرنامه" in chat.text()
