@@ -60,6 +60,8 @@ PUSH_SLICE = 1000
 # A window starts this many turns before it must (where a mark is kept): the states a rule looks
 # back over (3 at most in Hamyar's rules) may reach back past a form, whose turns Rasa collapses.
 MARGIN_TURNS = 2
+# A session's first events read for its start: action_session_start, what it says, session_started.
+SESSION_HEAD = 4
 # A long session is read as a window of about this many events (TRACKER_WINDOW_EVENTS; 0: whole
 # sessions). A Hamyar turn is 5-8 events: about the cost of turn 8, and far more than the few
 # states the longest rule looks back over.
@@ -109,7 +111,7 @@ return length + #ARGV - {FIRST_EVENT - 1}
 # KEYS: events, meta, marks. ARGV: '1' for every session, '0' for the latest; the window in events
 # (0: none). A value Rasa's own store wrote comes back as ('string', value); a conversation never
 # saved as nil; a latest session longer than the window as ('window', session start, window start,
-# the session's first two events, the slots at the window's start, the window's events).
+# the session's first SESSION_HEAD events, the slots at the window's start, the window's events).
 READ_SCRIPT = f"""
 local kind = redis.call('TYPE', KEYS[1])['ok']
 if kind == 'string' then return {{'string', redis.call('GET', KEYS[1])}} end
@@ -131,8 +133,8 @@ if ARGV[1] == '0' and window > 0 and length - start > window then
   if found then
     local at = tonumber(redis.call('LINDEX', KEYS[3], -found))
     local slots = redis.call('HGET', KEYS[2], 'at:' .. at)
-    if at - 1 >= start + 2 and slots then
-      return {{'window', start, at - 1, redis.call('LRANGE', KEYS[1], start, start + 1), slots,
+    if at - 1 >= start + {SESSION_HEAD} and slots then
+      return {{'window', start, at - 1, redis.call('LRANGE', KEYS[1], start, start + {SESSION_HEAD - 1}), slots,
               redis.call('LRANGE', KEYS[1], at - 1, -1)}}
     end
   end
@@ -160,12 +162,14 @@ def _starts_session(event: Dict[Text, Any]) -> bool:
 
 
 def _session_start(first: Sequence[Text]) -> List[Dict[Text, Any]]:
-    """Of a session's first two stored events, its start: ``action_session_start`` and the
-    ``session_started`` that resets the slots (its time names the session for the actions)."""
+    """Of a session's first stored events, its start: ``action_session_start`` up to the
+    ``session_started`` that resets the slots (its time names the session for the actions). What
+    the start action says comes between them (Hamyar's privacy notice), so it is kept too."""
     rows = [json.loads(row) for row in first]
     if not rows or not _starts_session(rows[0]):
         return []
-    return rows[:2] if len(rows) > 1 and rows[1].get("event") == "session_started" else rows[:1]
+    ends = [i for i, row in enumerate(rows) if row.get("event") == "session_started"]
+    return rows[: ends[0] + 1] if ends else rows[:1]
 
 
 def events_after(events: Deque[Event], tail: Sequence[Text]) -> Optional[List[Event]]:

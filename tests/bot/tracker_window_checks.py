@@ -71,6 +71,7 @@ def conversation(turns: int) -> Iterator[list]:
 
     yield [
         action("action_session_start"),
+        bot("همیار این گفتگو را تا یک روز نگه می‌دارد."),  # what Hamyar's session start says, before the reset
         SessionStarted(timestamp=clock()),
         slot("privacy_notice_shown", True),
         action("action_listen"),
@@ -194,8 +195,14 @@ def prediction(policy: Any, tracker: Any, domain: Any) -> Dict[str, Any]:
 
 def derived(tracker: Any, domain: Any) -> Dict[str, Any]:
     """What Rasa derives from a tracker: its state (slots, latest message and action, active loop,
-    follow-up action, pause) and the last states a rule looks back over."""
-    return {"state": tracker.current_state(), "past_states": tracker.past_states(domain)[-4:]}
+    follow-up action, pause), the last states a rule looks back over, and the session's start
+    (its time names the session for the actions: actions/trust.py)."""
+    started = [e.timestamp for e in tracker.events if e.type_name == "session_started"]
+    return {
+        "state": tracker.current_state(),
+        "past_states": tracker.past_states(domain)[-4:],
+        "session_started": started[-1:],
+    }
 
 
 def windowed_kit(kit: Kit, domain: Any, window: int) -> tuple:
