@@ -143,22 +143,43 @@ async def test_the_chat_keypad_buttons_answer(rubika):
     assert any("تماس بگیرید" in text for text in texts[before:])
 
 
-async def test_quick_turns_are_answered_in_order(rubika):
-    """As on the messengers: the second question comes while the first answer is still going out
-    (a 429-like TOO_REQUESTS in the middle), and every reply of the first comes before the second's."""
+QUESTIONS = ["سامانه کارت ملی مشکل داره؟", "چطوری گذرنامه بگیرم", "سامانه گواهینامه کار میکنه؟"]
+_reference: list[list[str]] = []
+
+
+async def reference(fake: FakeRubikaApi, url: str, count: int) -> list[list[str]]:
+    """Each question's replies, asked one at a time in a chat of its own."""
+    if not _reference:
+        chat_id = f"b{next(_ids)}"
+        for text in QUESTIONS:
+            before = len(fake.texts(chat_id))
+            assert await deliver(url, new_message(chat_id, text)) == 200
+            _reference.append((await settled(fake, chat_id, before + 1))[before:])
+    return _reference[:count]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["two quick turns, a TOO_REQUESTS in the middle", "three quick turns", "the first update sent again"],
+)
+async def test_quick_turns_are_answered_in_order(rubika, case):
+    """As on the messengers: each question comes while the answer before it is still going out,
+    and every reply of a turn comes before the next turn's, none twice."""
     fake, url = rubika
-    questions = ["سامانه کارت ملی مشکل داره؟", "چطوری گذرنامه بگیرم"]
-    reference_chat, turns = f"b{next(_ids)}", []
-    for text in questions:
-        before = len(fake.texts(reference_chat))
-        assert await deliver(url, new_message(reference_chat, text)) == 200
-        turns.append((await settled(fake, reference_chat, before + 1))[before:])
+    count = 3 if case == "three quick turns" else 2
+    turns = await reference(fake, url, count)
     chat_id = f"b{next(_ids)}"
-    first = asyncio.create_task(deliver(url, new_message(chat_id, questions[0])))
-    await fake.wait_for_sent(len(fake.sent) + 1)  # the first answer has begun
-    fake.fail_next_send(api_status="TOO_REQUESTS")
-    assert await deliver(url, new_message(chat_id, questions[1])) == 200
-    assert await first == 200
+    updates = [new_message(chat_id, text) for text in QUESTIONS[:count]]
+    if case == "the first update sent again":
+        updates.insert(1, updates[0])
+    calls = []
+    for number, update in enumerate(updates):
+        if number == 1 and "TOO_REQUESTS" in case:
+            fake.fail_next_send(api_status="TOO_REQUESTS")
+        before = len(fake.sent)
+        calls.append(asyncio.create_task(deliver(url, update)))
+        await fake.wait_for_sent(before + 1)  # the answer before the next question has begun
+    assert await asyncio.gather(*calls) == [200] * len(updates)
     texts = await settled(fake, chat_id, sum(len(t) for t in turns))
     assert texts == [text for turn in turns for text in turn]
     sent_at = [m["at"] for m in fake.sent if m["chat_id"] == chat_id]
