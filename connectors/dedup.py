@@ -40,11 +40,9 @@ class Deduplicator:
             return Claim.NEW
         return Claim.DONE if (await self._redis.get(key) or "").startswith(_DONE) else Claim.IN_FLIGHT
 
-    async def done(self, conversation_id: str, message_id: str, result: str = "") -> None:
-        await self._redis.set(_key(conversation_id, message_id), _DONE + result, ex=DONE_TTL)
-
     def done_in(self, pipe: Pipeline, conversation_id: str, message_id: str, result: str = "") -> None:
-        """``done`` as part of the caller's transaction (with the replies it queues)."""
+        """Mark the message handled, keeping its replies, in the caller's transaction (with the
+        replies it queues)."""
         pipe.set(_key(conversation_id, message_id), _DONE + result, ex=DONE_TTL)
 
     async def result(self, conversation_id: str, message_id: str) -> Optional[str]:
