@@ -35,6 +35,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from nlu.components.buttons import is_button
 from nlu.persian import has_words
 
 TRUSTED = [
@@ -147,11 +148,18 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if not messages or self.model is None:
+        for message in messages:
+            if is_button(message):
+                # No intent of its own, so the FallbackClassifier leaves it to RegexMessageHandler:
+                # the button's intent if the domain knows it, not understood if not.
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+        typed = [m for m in messages if not is_button(m)]
+        if not typed or self.model is None:
             return messages
-        probabilities = self.model.predict_proba(sentence_features(messages, self.config["dense_weight"])[0])
+        probabilities = self.model.predict_proba(sentence_features(typed, self.config["dense_weight"])[0])
         labels = self.model.classes_
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(typed, probabilities):
             if not has_words(message.get(TEXT) or ""):
                 # Nothing to read: no intent, so the FallbackClassifier asks the citizen again.
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)

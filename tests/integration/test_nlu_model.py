@@ -99,3 +99,22 @@ STORY = (
 async def test_a_long_message_is_understood_by_its_request_at_the_end(stack, request_, intent):
     result = await parse(stack, f"سلام وقت بخیر. {STORY}{request_}")
     assert result["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "payload, intent, entities",
+    [
+        ("/request_human", "request_human", []),
+        ('/inform{"service":"passport"}', "inform", [("service", "passport")]),
+        # Digits in a payload are read as the normaliser reads typed ones.
+        ('/inform{"tracking_code":"۱۲۳۴"}', "inform", [("tracking_code", "1234")]),
+        # A button the domain does not know is not understood, never guessed from its letters.
+        ("/no_such_intent", "nlu_fallback", []),
+    ],
+)
+async def test_a_button_press_is_parsed_from_its_payload(stack, payload, intent, entities):
+    # Buttons skip the speller, the encoder, the classifier and the entity extractor
+    # (nlu/components/buttons.py); the payload alone decides.
+    result = await parse(stack, payload)
+    assert result["intent"]["name"] == intent
+    assert [(e["entity"], e["value"]) for e in result["entities"]] == entities

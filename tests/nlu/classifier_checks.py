@@ -42,6 +42,7 @@ def main(work: Path) -> dict:
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     from nlu.components.classifier import TfidfIntentClassifier, sentence_features
@@ -71,6 +72,13 @@ def main(work: Path) -> dict:
             for name, component in (("trained", trained), ("loaded", loaded))
         },
         "labels": [str(c) for c in loaded.model.classes_],
+        # A button press between two typed messages: it has no features (nothing read it as words).
+        "with_button": [
+            {"intent": m.get("intent"), "ranking": m.get("intent_ranking")}
+            for m in loaded.process(
+                [*messages(asked[:1]), Message(data={"text": '/inform{"service":"passport"}'}), *messages(asked[1:])]
+            )
+        ],
         "reference": reference,
     }
 

@@ -40,7 +40,7 @@ def main(work: Path) -> dict:
     LogisticRegression(max_iter=20).fit(np.random.default_rng(0).random((200, 8)), [0, 1] * 100)
     featurizer = SentenceEncoderFeaturizer(SentenceEncoderFeaturizer.get_default_config(), "encoder")
     featurizer.encode(TEXTS[:1])  # loads the encoder
-    result: dict[str, int] = {}
+    result: dict[str, object] = {}
 
     def parsing() -> None:
         for text in TEXTS:
@@ -54,6 +54,11 @@ def main(work: Path) -> dict:
     result["parse_in_another_thread"] = other["parse"]
     result["training"] = busy_threads(lambda: featurizer.encode(TEXTS * 4, os.cpu_count()))
     result["cores"] = os.cpu_count() or 1
+    from rasa.shared.nlu.training_data.message import Message
+
+    button, typed = Message(data={"text": "/request_human"}), Message(data={"text": TEXTS[0]})
+    featurizer.process([button, typed])
+    result["features"] = {"button": len(button.features), "typed": len(typed.features)}
     return result
 
 

@@ -26,3 +26,12 @@ def test_the_layout_changes_no_probability(checks):
 
 def test_each_message_goes_to_the_intent_its_features_were_learnt_with(checks):
     assert [ranking[0]["name"] for ranking in checks["rankings"]["loaded"]] == ["greet", "thank"]
+
+
+def test_a_button_press_is_left_to_the_regex_handler_and_the_typed_messages_are_still_read(checks):
+    # The button's payload gets no intent of its own (RegexMessageHandler gives it the button's);
+    # the typed messages on either side keep theirs.
+    typed_first, button, typed_second = checks["with_button"]
+    assert button == {"intent": {"name": None, "confidence": 0.0}, "ranking": []}
+    assert [typed_first["intent"]["name"], typed_second["intent"]["name"]] == ["greet", "thank"]
+    assert typed_first["ranking"] == checks["rankings"]["loaded"][0]

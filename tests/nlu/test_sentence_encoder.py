@@ -22,3 +22,8 @@ def test_a_parse_encodes_on_the_one_configured_thread(checks):
 
 def test_training_encodes_on_every_core(checks):
     assert checks["training"] == checks["cores"]
+
+
+def test_a_button_press_is_not_encoded(checks):
+    # A button's payload is parsed by RegexMessageHandler; encoding it cost 14 ms of Rasa's CPU.
+    assert checks["features"] == {"button": 0, "typed": 1}
