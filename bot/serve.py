@@ -106,6 +106,16 @@ def action_calls_share_a_session() -> None:
     EndpointConfig.session = session  # type: ignore[method-assign]
 
 
+def graphs_run_without_dask() -> None:
+    """Rasa runs each parse and prediction through dask's scheduler, with a schema copy and a new
+    task graph each time; ``SequentialGraphRunner`` runs the same nodes in a cached order."""
+    import rasa.core.processor
+
+    from bot.graph_runner import SequentialGraphRunner
+
+    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
+
+
 def main() -> None:
     token = os.environ.get(TOKEN_ENV, "")
     if len(token) < MIN_TOKEN_LENGTH:
@@ -115,6 +125,7 @@ def main() -> None:
     session_start_always_has_a_channel()
     action_responses_checked_by_one_validator()
     action_calls_share_a_session()
+    graphs_run_without_dask()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
