@@ -1,0 +1,1 @@
+"""The call-centre desk: staff users, the audit log, handoffs, call-backs and handoff codes."""

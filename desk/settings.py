@@ -1,0 +1,25 @@
+"""Desk settings, from the environment: the database, retention and the staff login rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+# Embedded by default: nothing to install, a file under .run/ next to Redis's data.
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / '.run' / 'hamyar.db'}"
+
+
+class DeskSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    # SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user:password@host/db.
+    database_url: str = DEFAULT_DATABASE_URL
+    # Handoffs (with their transcripts) and finished call-backs are deleted this long after.
+    handoff_retention_days: int = 90
+    # A staff account is locked for desk_lockout_minutes after this many failed logins in a row.
+    desk_max_failed_logins: int = 5
+    desk_lockout_minutes: float = 15
+    # A staff session ends this long after its login.
+    desk_session_minutes: float = 480
