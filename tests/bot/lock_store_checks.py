@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 from urllib.parse import urlparse
 
 LIFETIME = 1.0  # seconds a ticket lives (TICKET_LOCK_LIFETIME)
@@ -50,12 +50,58 @@ async def wait_after_a_dead_holder(store: Any, waiter_ticket_later: float) -> Di
     return {"waited": waited, "lock_left": store.get_lock(conversation) is not None}
 
 
+async def counted_turn(store: Any) -> int:
+    """Redis commands one uncontended turn sends, from taking the lock to giving it back."""
+    sent: List[Any] = []
+    send = store.red.execute_command
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        sent.append(args[0])
+        return send(*args, **kwargs)
+
+    store.red.execute_command = counted
+    try:
+        async with store.lock(uuid.uuid4().hex, lock_lifetime=LIFETIME):
+            pass
+    finally:
+        store.red.execute_command = send
+    return len(sent)
+
+
+async def one_at_a_time(url: str) -> Dict[str, Any]:
+    """Six turns of one conversation through two stores (two Rasa servers), all at once: each
+    runs alone, in the order its ticket was issued."""
+    first, second = stores(url)["hamyar"], stores(url)["hamyar"]
+    conversation = uuid.uuid4().hex
+    inside: List[int] = []
+    overlaps = 0
+    started: List[int] = []
+
+    async def turn(number: int, store: Any) -> None:
+        nonlocal overlaps
+        async with store.lock(conversation, lock_lifetime=5.0):
+            started.append(number)
+            inside.append(number)
+            overlaps += len(inside) > 1
+            await asyncio.sleep(0.02)  # the turn's work, during which the others must wait
+            inside.remove(number)
+
+    turns = []
+    for number in range(6):
+        turns.append(asyncio.ensure_future(turn(number, first if number % 2 else second)))
+        await asyncio.sleep(0)  # each takes its ticket before the next is created
+    await asyncio.gather(*turns)
+    return {"started": started, "overlaps": overlaps, "lock_left": first.get_lock(conversation) is not None}
+
+
 async def checks(url: str) -> Dict[str, Any]:
     results: Dict[str, Any] = {}
     for name, store in stores(url).items():
         # The waiting turn's ticket a moment after the dead one: both expire between two of Rasa's
         # one-second polls, when its wait goes on for ever.
         results[name] = [await wait_after_a_dead_holder(store, 0.05) for _ in range(3)]
+        results[f"{name}_round_trips"] = await counted_turn(store)
+    results["one_at_a_time"] = await one_at_a_time(url)
     return results
 
 

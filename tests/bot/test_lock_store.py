@@ -1,5 +1,6 @@
-"""Hamyar's lock store (bot/lock_store.py): a turn retried after a Rasa server died mid-turn gets
-the conversation once the dead server's ticket expires, where Rasa's own store waits for ever.
+"""Hamyar's lock store (bot/lock_store.py): a conversation's turns one at a time in order, over two
+Rasa servers, in two Redis round trips a turn; a turn retried after a Rasa server died mid-turn
+gets the conversation once the dead server's ticket expires, where Rasa's own store waits for ever.
 Run in the Rasa environment (tests/bot/lock_store_checks.py) against this session's Redis."""
 
 from __future__ import annotations
@@ -24,3 +25,16 @@ def test_hamyars_store_serves_the_turn_once_the_dead_ticket_expires(waits):
     for wait in waits["hamyar"]:
         assert wait["waited"] is not None and wait["waited"] < LIFETIME + 1 < GIVE_UP, waits["hamyar"]
         assert not wait["lock_left"]  # the ticket it was served on is given back
+
+
+def test_a_conversations_turns_run_one_at_a_time_in_the_order_they_came_across_two_servers(waits):
+    result = waits["one_at_a_time"]
+    assert result["overlaps"] == 0
+    assert result["started"] == list(range(6))
+    assert not result["lock_left"]
+
+
+def test_a_turn_takes_and_gives_back_the_lock_in_two_round_trips(waits):
+    # Rasa's store reads and rewrites the conversation's JSON lock about seven times a turn.
+    assert waits["hamyar_round_trips"] == 2
+    assert waits["stock_round_trips"] >= 6
