@@ -11,11 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_user_text, reset, tag
+from actions.handover import hand_over
 from actions.identity_check import PROOF_SLOTS, IdentityCheck, say_why_stopped
 from actions.persian_format import masked_national_id, masked_phone
 from actions.replies import say
 from actions.runtime import runtime
 from agencies.client import AgencyUnavailable
+from agencies.handoff_rules import complaint_rule, load_handoff_rules
 from agencies.models import ComplaintRequest
 from nlu.identifiers import contains_sensitive_number
 from nlu.persian import normalize, persian_digits
@@ -127,4 +129,8 @@ class ActionFileComplaint(Action):
             return done
         logger.info("complaint filed agency=%s conversation=%s", agency.id, tag(tracker))
         say(dispatcher, "complaint_filed", tracking_code=persian_digits(created.tracking_code))
+        if complaint_rule(load_handoff_rules(), agency.id) is not None:
+            # config/desk.yml's handoff_rules: complaints about this agency go to a person too.
+            say(dispatcher, "complaint_to_person")
+            hand_over(dispatcher, tracker, "complaint", agency)
         return done

@@ -11,10 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import IDENTITY_SLOTS, entity_value, is_button, latest_user_text, reset
 from actions.guides import answer_question, article_buttons
+from actions.handover import hand_over, say_marked, second_miss
 from actions.replies import say
 from actions.runtime import runtime
 from nlu.identifiers import contains_sensitive_number
-from nlu.persian import normalize, persian_digits
+from nlu.persian import normalize
 
 MENU_GUIDES = 3  # guides offered when a service or agency is named alone; more buttons overwhelm
 
@@ -107,9 +108,42 @@ class ActionFallback(Action):
             events = await answer_question(text, dispatcher, domain, strict=True)
             if events is not None:
                 return events if any(e.get("event") == "followup" for e in events) else [*events, LISTEN]
+        if second_miss(tracker):
+            say_marked(dispatcher, "not_understood_again")
+            hand_over(dispatcher, tracker, "misunderstood")
+            return [LISTEN]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        say(dispatcher, "out_of_scope" if intent == "out_of_scope" else "not_understood")
+        say_marked(dispatcher, "out_of_scope" if intent == "out_of_scope" else "not_understood")
         return [LISTEN]
+
+
+class ActionFormNotUnderstood(Action):
+    """Inside a form, a message that is not understood: the form asks again, or, the second time
+    in a row, the form ends and the conversation goes to a person."""
+
+    def name(self) -> Text:
+        return "action_form_not_understood"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not second_miss(tracker):
+            say_marked(dispatcher, "form_not_understood")
+            return []  # the rule runs the form again, which asks its question
+        say_marked(dispatcher, "not_understood_again")
+        hand_over(dispatcher, tracker, "misunderstood")
+        # Instead of the rule's next step (the form asking again): the form ends, and Hamyar listens.
+        return [ActiveLoop(None), SlotSet("requested_slot", None), LISTEN]
+
+
+class ActionHandback(Action):
+    """An agent handed the conversation back (the gateway's internal ``/handback``): the citizen
+    is told the bot is back. The agent's note stays with the desk."""
+
+    def name(self) -> Text:
+        return "action_handback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, "handback")
+        return []
 
 
 async def offer_for_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
@@ -192,21 +226,12 @@ class ActionRepeat(Action):
 
 
 class ActionRequestHuman(Action):
-    """The call-centre number of the agency the conversation is about, from configuration."""
+    """A person: the gateway queues the conversation at the desk, or offers a call-back, and the
+    call centre's number (from configuration) is the answer when neither can be."""
 
     def name(self) -> Text:
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        catalog = runtime().catalog
-        agency = None
-        for candidate in (entity_value(tracker, "agency"), tracker.get_slot("complaint_agency"), tracker.get_slot("agency")):
-            agency = agency or (catalog.agency(candidate) if candidate else None)
-        code = tracker.get_slot("tracking_code")
-        if agency is None and code:
-            agency = catalog.agency_for_code(code)
-        if agency is not None:
-            say(dispatcher, "request_human", agency_name=agency.name, phone=persian_digits(agency.call_centre))
-        else:
-            say(dispatcher, "request_human_general", phone=persian_digits(catalog.general_call_centre))
+        hand_over(dispatcher, tracker, "request_human")
         return []

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from typing import Mapping, Optional
 
@@ -19,6 +21,8 @@ class SealingKeyMissing(RuntimeError):
 class Sealer:
     def __init__(self, key: str, old_keys: tuple[str, ...] = ()) -> None:
         self._fernet = MultiFernet([Fernet(key.encode()), *(Fernet(k.encode()) for k in old_keys if k)])
+        # Hashing keys derived from the sealing keys, newest first (see ``digests``).
+        self._hash_keys = [hashlib.sha256(b"hamyar-digest\x1f" + k.encode()).digest() for k in (key, *old_keys) if k]
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Sealer":
@@ -36,6 +40,12 @@ class Sealer:
 
     def seal(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode()
+
+    def digests(self, value: str) -> list[str]:
+        """Keyed hashes of ``value``, under the current key first, then the old ones: a sealed
+        value differs each time, so a record is found by its digest instead (written under the
+        current key, looked up under all while old ones age out)."""
+        return [hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:40] for key in self._hash_keys]
 
     def open(self, sealed: str) -> str:
         """The value; ValueError when it was not sealed by a key this process knows."""

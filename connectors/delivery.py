@@ -55,8 +55,18 @@ class Deliverer:
         messages = await self._router.render(conversation_id, [(reply["text"], reply["buttons"], reply["custom"])])
         return await self.send(conversation_id, messages)
 
+    def reachable(self, conversation_id: str) -> bool:
+        """Whether a message can reach the conversation later, not only as a turn's answer (a
+        generic source without a callback URL hears only answers to what it sends)."""
+        channel = conversation_id.partition(":")[0]
+        source = self._sources.get(channel)
+        return channel == "web" or channel in self._adapters or (source is not None and bool(source.callback_url))
+
     async def send(self, conversation_id: str, messages: list[OutboundMessage]) -> bool:
         channel, _, chat_id = conversation_id.partition(":")
+        if channel != "web":
+            # Only the web chat shows a person's words in a bubble of their own, signed.
+            messages = [self._signed(message) for message in messages]
         if channel == "web":
             for message in messages:
                 await self._outbox.put(conversation_id, message)
@@ -74,3 +84,9 @@ class Deliverer:
             return await self._callbacks.deliver(source, render(source, conversation_id, messages, hint))
         logger.warning("no way to reach conversation=%s channel=%s", conversation_tag(conversation_id), channel)
         return False
+
+    def _signed(self, message: OutboundMessage) -> OutboundMessage:
+        if message.agent_name is None:
+            return message
+        text = self._replies.render("agent_words", name=message.agent_name, text=message.text)["text"]
+        return message.model_copy(update={"text": text})

@@ -14,7 +14,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from agencies.catalog import CatalogFile
 from agencies.subscriptions import SubscriptionStore
-from connectors import generic, health, messenger, rubika
+from connectors import generic, handoffs, health, messenger, rubika
 from connectors import web as webchat
 from connectors.delivery import Adapter, Deliverer
 from connectors.keys import (
@@ -24,6 +24,7 @@ from connectors.keys import (
     CALLBACKS,
     CATALOG,
     DELIVERER,
+    HANDOFFS,
     HEALTH,
     JOBS,
     NOTICES,
@@ -48,6 +49,9 @@ from connectors.signing import ReplayGuard
 from content.loader import load_articles
 from content.replies import Replies
 from content.store import ContentStore
+from desk import web as desk_web
+from desk.codes import CodeDoor
+from desk.housekeeping import housekeeping
 from notifications import agency_updates, announcements, worker
 from notifications.poller import watch_cases
 from notifications.queue import NoticeQueue
@@ -136,16 +140,30 @@ def channel_adapters(router: Router, queues: ChatQueues, replies: Replies, publi
 
 def create_app(settings: GatewaySettings) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
-    redis = aioredis.from_url(settings.redis_url, decode_responses=True)
+    # redis-py refuses a command once its pool is full (100 by default); this pool waits instead.
+    redis = aioredis.Redis.from_pool(
+        aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url,
+            decode_responses=True,
+            max_connections=settings.redis_max_connections,
+            timeout=settings.redis_pool_wait_seconds,
+        )
+    )
     replies = app[REPLIES] = Replies()
     app[REDIS] = redis
     app[RASA] = RasaClient(
         settings.rasa_url, settings.rasa_channel_token, settings.turn_timeout_seconds, settings.ticket_lock_lifetime
     )
-    router = app[ROUTER] = Router(redis, app[RASA], replies, settings.rasa_turns_in_flight * len(app[RASA].servers))
+    desk = handoffs.open_desk(app, redis)  # one database (migrated at start-up), queue and clock
+    divert = handoffs.setup(app, desk, redis, replies)  # the call-centre desk's side of each turn
+    router = app[ROUTER] = Router(
+        redis, app[RASA], replies, settings.rasa_turns_in_flight * len(app[RASA].servers), divert=divert
+    )
     app[OUTBOX] = Outbox(redis)
     app[REPLAYS] = ReplayGuard(redis)
     webchat.setup(app, settings, redis)
+    desk_web.setup(app, settings, redis, desk, app.get(HANDOFFS))  # the staff desk under /desk
+    router.codes = CodeDoor(redis, desk.sessions, desk.settings, desk.now)  # handoff codes agents give callers
     app[SOURCES] = generic.load_sources()
     app[CALLBACKS] = generic.CallbackSender()
     app[NUMBERED] = NumberedOptions(redis)
@@ -155,6 +173,8 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[ADAPTERS] = channel_adapters(router, queues, replies, settings.public_url)
     app[DELIVERER] = Deliverer(router, app[OUTBOX], queues, app[ADAPTERS], app[SOURCES], app[CALLBACKS], app[NUMBERED], replies)
     app[SUBSCRIPTIONS] = SubscriptionStore(redis)
+    # Subscriptions written down in the database (put back when Redis lost them); the daily retention purge.
+    app.cleanup_ctx.append(housekeeping(desk, redis, app[SUBSCRIPTIONS]))
     app[CATALOG] = CatalogFile()
     app[HEALTH] = health.HealthProbe(
         redis, app[RASA], url_list(settings.actions_url), app[CATALOG], settings.health_cache_seconds

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from connectors.signing import ReplayGuard
     from connectors.web import WebConfig
     from content.replies import Replies
+    from desk.handoff import HandoffService
     from notifications.announcements import AnnouncementChannel, AnnouncementJobs
     from notifications.queue import NoticeQueue
 
@@ -58,3 +59,6 @@ ADMIN_TOKEN: web.AppKey[str] = web.AppKey("admin_token")
 ANNOUNCEMENT_CHANNELS: web.AppKey[list[AnnouncementChannel]] = web.AppKey("announcement_channels")
 JOBS: web.AppKey[AnnouncementJobs] = web.AppKey("announcement_jobs")
 NOTICE_WORKER: web.AppKey[tuple] = web.AppKey("notice_worker")
+
+# The call-centre desk's handoffs (connectors/handoffs.py), for the staff pages; absent when it is off.
+HANDOFFS: web.AppKey[HandoffService] = web.AppKey("handoffs")

@@ -40,6 +40,7 @@ from connectors.router import Router
 from connectors.sendqueue import ChatQueues, SendFailure
 from connectors.signing import same_secret
 from content.replies import Replies
+from desk.codes import read_code
 from nlu.identifiers import normalize_phone
 
 logger = logging.getLogger("gateway.messenger")
@@ -252,7 +253,10 @@ class MessengerAdapter:
             text = message.text
             if text.startswith("/start"):
                 payload = deep_link_payload(text[len("/start") :])
-                fields["internal_payload"] = payload or "/greet"
+                if payload is None and read_code(text[len("/start") :]):
+                    fields["text"] = text[len("/start") :].strip()  # an agent's handoff code: the router opens it
+                else:
+                    fields["internal_payload"] = payload or "/greet"
             else:
                 fields["text"] = text
         elif message.text is not None:

@@ -44,6 +44,9 @@ class OutboundMessage(BaseModel):
     buttons: list[OutButton] = Field(default_factory=list)
     # Ask the messenger for a button that shares the citizen's own phone number.
     request_contact: bool = False
+    # A person's words (an agent of the call-centre desk), signed with this, e.g. «سارا (کارشناس)»:
+    # the web chat shows them as an agent's bubble, text-only channels as a prefix. None: the bot.
+    agent_name: Optional[str] = Field(default=None, max_length=80)
     # The citizen said goodbye: the web page forgets the conversation it shows. Only the web chat
     # acts on it; it is never serialised to other channels.
     clear_history: bool = Field(default=False, exclude=True)

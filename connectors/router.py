@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 import weakref
-from typing import Awaitable, Callable, Optional
+from typing import TYPE_CHECKING, Awaitable, Callable, Optional
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
@@ -26,6 +26,10 @@ from content.replies import Replies
 from nlu.logtag import conversation_tag
 from nlu.persian import persian_digits
 
+if TYPE_CHECKING:
+    from desk.codes import CodeDoor
+    from desk.divert import HandoffDivert
+
 logger = logging.getLogger("gateway")
 MAX_TEXT = 4096
 # Adds the commands that queue a turn's replies (conversation, replies) to a transaction.
@@ -33,7 +37,14 @@ Keep = Callable[[Pipeline, str, list[OutboundMessage]], object]
 
 
 class Router:
-    def __init__(self, redis: aioredis.Redis, rasa: RasaClient, replies: Replies, turns_in_flight: int = 0) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        rasa: RasaClient,
+        replies: Replies,
+        turns_in_flight: int = 0,
+        divert: Optional[HandoffDivert] = None,
+    ) -> None:
         self.buttons = ButtonRegistry(redis)
         self.dedup = Deduplicator(redis)
         self.lanes = Lanes(redis)
@@ -44,6 +55,10 @@ class Router:
         # here, first come first served, rather than inside Rasa, where every turn in flight slows
         # down together until they all time out (0: no limit).
         self._at_rasa = asyncio.Semaphore(turns_in_flight) if turns_in_flight > 0 else None
+        # The call-centre desk (desk/divert.py): conversations with it do not reach Rasa.
+        self._divert = divert
+        # Reads call-centre agents' handoff codes (desk/codes.py); set by the gateway.
+        self.codes: Optional[CodeDoor] = None
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -112,21 +127,32 @@ class Router:
         if message.kind == "unsupported":
             return await self._gateway_reply(conversation, "gateway_unsupported")
         payload = message.internal_payload
+        said = message.text  # what the citizen said, as the desk's transcript shows it
         if message.button_id:
             button = await self.buttons.resolve(conversation, message.button_id)
             if button is None:
                 return await self._gateway_reply(conversation, "gateway_button_expired")
-            payload = button["payload"]
+            payload, said = button["payload"], button["title"]
+        if payload is None and self.codes is not None:
+            # A handoff code opens its payload here; a wrong one is answered here, never by Rasa.
+            opened = await self.codes.read(message)
+            if opened is not None and opened.reply:
+                return await self._gateway_reply(conversation, opened.reply, **opened.values)
+            payload = opened.payload if opened else None
         text = message.text
         if payload is None and not (text and text.strip()) and message.verified_phone:
             # A shared contact with no words: the citizen has, in effect, said their number.
-            text = message.verified_phone
+            text = said = message.verified_phone
         if payload is None:
             if not text or not text.strip():
                 return await self._gateway_reply(conversation, "gateway_empty")
             if len(text) > MAX_TEXT:
                 logger.info("message too long conversation=%s length=%d", conversation_tag(conversation), len(text))
                 return await self._gateway_reply(conversation, "gateway_too_long", limit=persian_digits(MAX_TEXT))
+        if self._divert is not None:
+            diverted = await self._divert.before_rasa(message, said, payload)
+            if diverted is not None:
+                return await self.render(conversation, diverted)
         # The person inside the conversation: what they prove is theirs alone (actions/trust.py).
         metadata: dict = {"channel": message.channel, "user_id": message.user_id}
         if message.group:
@@ -137,7 +163,10 @@ class Router:
             metadata["verified_phone"] = message.verified_phone
         async with self._at_rasa or contextlib.nullcontext():
             messages = await self._rasa.turn(conversation, message.message_id, text, payload, metadata)
-        return await self.render(conversation, rasa_to_parts(messages, text_limit))
+        parts = rasa_to_parts(messages, text_limit)
+        if self._divert is not None:
+            parts = await self._divert.after_rasa(message, said, parts)
+        return await self.render(conversation, parts)
 
     async def render(self, conversation: str, parts: list[tuple[str, list[dict], dict]]) -> list[OutboundMessage]:
         out = []

@@ -23,6 +23,11 @@ class GatewaySettings(BaseSettings):
     health_cache_seconds: float = 1.0
     rasa_channel_token: str
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Connections the gateway's Redis client may open; a turn that finds none free waits for one
+    # (up to redis_pool_wait_seconds) instead of failing. Each conversation waiting its turn holds
+    # one while it waits (connectors/lanes.py).
+    redis_max_connections: int = 512
+    redis_pool_wait_seconds: float = 30.0
     # Longer than an action's turn deadline (4 s) plus Rasa's own work.
     turn_timeout_seconds: float = 15.0
     # Rasa's lock on a conversation outlives a server killed mid-turn by this long (Rasa reads the

@@ -199,19 +199,23 @@ async def post_message(request: web.Request) -> web.Response:
     try:
         body = await json_object(request)
         start = body.get("start") is True
+        # A page opened with ?code= (a call-centre agent's handoff code) starts with the code, once
+        # per code, instead of the greeting; the router opens it (desk/codes.py).
+        given = body.get("code") if start else None
+        code = given[:16] if isinstance(given, str) and given else None
         message = InboundMessage(
-            internal_payload="/greet" if start else None,
+            internal_payload="/greet" if start and not code else None,
             channel=CHANNEL,
             chat_id=chat_id,
             user_id=chat_id,
-            message_id="start" if start else str(body.get("message_id", "")),
-            text=body.get("text") if isinstance(body.get("text"), str) else None,
+            message_id=f"code-{code}" if code else "start" if start else str(body.get("message_id", "")),
+            text=code or (body.get("text") if isinstance(body.get("text"), str) else None),
             button_id=body.get("button_id") if isinstance(body.get("button_id"), str) else None,
         )
     except (ValueError, ValidationError):
         return web.json_response({"error": "malformed"}, status=400)
     outbox = request.app[OUTBOX]
-    if start and await outbox.last_id(message.conversation_id):
+    if start and not code and await outbox.last_id(message.conversation_id):
         return web.json_response({"status": "duplicate"})
     router = request.app[ROUTER]
 

@@ -13,6 +13,8 @@ import jdatetime
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from agencies.handoff_rules import HandoffRule
+
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "desk.yml"
 # Python's weekday numbers (Monday 0) of the Iranian week's days, as the file names them.
 WEEKDAYS = {"saturday": 5, "sunday": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4}
@@ -112,6 +114,13 @@ class PriorityRule(_Strict):
     label: str = Field(min_length=1)
 
 
+class CannedReply(_Strict):
+    """A ready answer the desk offers an agent: for one agency's conversations, or (no agency) for all."""
+
+    text: str = Field(min_length=1, max_length=1000)
+    agency: Optional[str] = None
+
+
 class DeskConfig(_Strict):
     timezone: str = "Asia/Tehran"
     office_hours: Week
@@ -119,6 +128,9 @@ class DeskConfig(_Strict):
     queue: QueueLimits = QueueLimits()
     agencies: dict[str, AgencyLimits] = {}
     priorities: tuple[PriorityRule, ...] = ()
+    # Read by the actions (agencies/handoff_rules.py); checked here with the rest of the file.
+    handoff_rules: tuple[HandoffRule, ...] = ()
+    canned_replies: tuple[CannedReply, ...] = ()
 
     @model_validator(mode="after")
     def _usable(self) -> "DeskConfig":
@@ -146,6 +158,10 @@ class DeskConfig(_Strict):
 
     def alert_after_seconds(self, agency: str) -> float:
         return 60 * (self._agency(agency).alert_after_minutes or self.queue.alert_after_minutes)
+
+    def canned_for(self, agency: Optional[str]) -> list[str]:
+        """The ready answers for a conversation of ``agency``: the general ones, then its own."""
+        return [reply.text for reply in self.canned_replies if reply.agency is None or reply.agency == agency]
 
 
 def load_desk_config(path: Optional[os.PathLike] = None, env: Optional[Mapping[str, str]] = None) -> DeskConfig:

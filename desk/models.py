@@ -12,7 +12,20 @@ import enum
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, DateTime, Dialect, Enum, ForeignKey, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from agencies.sealing import Sealer
@@ -249,3 +262,46 @@ class HandoffCode(Base):
     used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     created_by: Mapped[Optional[StaffUser]] = relationship()
+
+
+class CaseSubscription(Base):
+    """A conversation following a case («خبرم کن»): the durable copy of what Redis holds
+    (agencies/subscriptions.py, desk/subscriptions.py). The conversation id is sealed (a chat id
+    may be a person's, an SMS bridge's is their phone) and found by its keyed digest."""
+
+    __tablename__ = "case_subscriptions"
+    __table_args__ = (UniqueConstraint("conversation_digest", "agency", "tracking_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_digest: Mapped[str] = mapped_column(String(40), index=True)
+    sealed_conversation: Mapped[str] = mapped_column(Text)
+    agency: Mapped[str] = mapped_column(String(64))
+    tracking_code: Mapped[str] = mapped_column(String(64))
+    subscribed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # As Redis's: a subscription lasts 90 days from its latest «خبرم کن»; the retention purge deletes it after.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AudienceMember(Base):
+    """A conversation that hears announcements (it asked for news of a case), until «دیگر خبر نده»."""
+
+    __tablename__ = "announcement_audience"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_digest: Mapped[str] = mapped_column(String(40), unique=True)
+    sealed_conversation: Mapped[str] = mapped_column(Text)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WatchedCase(Base):
+    """A case at an agency that is polled: its owner's national id (sealed) and the status last seen."""
+
+    __tablename__ = "watched_cases"
+    __table_args__ = (UniqueConstraint("agency", "tracking_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(String(64))
+    tracking_code: Mapped[str] = mapped_column(String(64))
+    sealed_national_id: Mapped[str] = mapped_column(Text)
+    status_text: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -30,6 +30,9 @@ from nlu.identifiers import mask_numbers
 PREFIX = "hamyar:desk:"
 PREVIEW_CHARS = 120
 _AGENCIES = PREFIX + "agencies"  # the agencies that have had a queue
+# A pub/sub channel told (the step's name) whenever who waits, their preview or who has whom
+# changes, so open desk pages refresh without asking again and again.
+CHANGES = PREFIX + "changes"
 # Score = arrival in ms minus priority × this (about 300 years of ms): priority first, then arrival.
 _PRIORITY_STEP = 10**13
 
@@ -84,6 +87,29 @@ redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
 redis.call('HSET', KEYS[1], 'preview', ARGV[2])
 return 1
 """
+# KEYS: item, the agent's active set, the new agency's queue, agencies. ARGV: conversation id,
+# agent, new agency, score. Back to waiting, in another agency's queue; 1 done, 0 not the agent's.
+_TO_AGENCY = """
+local item = redis.call('HMGET', KEYS[1], 'state', 'agent')
+if item[1] ~= 'active' or item[2] ~= ARGV[2] then return 0 end
+redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'waiting', 'agency', ARGV[3])
+redis.call('HDEL', KEYS[1], 'agent', 'taken_at', 'alerted')
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[3])
+return 1
+"""
+# KEYS: item, the giver's active set, the receiver's. ARGV: conversation id, giver, receiver,
+# the receiver's capacity, now. 1 handed over, 0 receiver at capacity, -1 not the giver's.
+_TO_AGENT = """
+local item = redis.call('HMGET', KEYS[1], 'state', 'agent')
+if item[1] ~= 'active' or item[2] ~= ARGV[2] then return -1 end
+if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'agent', ARGV[3], 'taken_at', ARGV[5])
+return 1
+"""
 # KEYS: item. Marks a waiting item alerted; 1 the first time only.
 _ALERT = """
 if redis.call('HGET', KEYS[1], 'state') ~= 'waiting' then return 0 end
@@ -128,6 +154,16 @@ class Active:
 
 
 @dataclass(frozen=True)
+class Status:
+    """Where a conversation is at the desk: waiting, or active with an agent."""
+
+    item: QueueItem
+    state: str
+    agent_id: Optional[str]
+    taken_at: Optional[datetime]
+
+
+@dataclass(frozen=True)
 class WaitingMessage:
     text: str  # masked
     at: datetime
@@ -144,6 +180,15 @@ class Handled:
     waited_seconds: float
     handling_seconds: float
     messages: tuple[WaitingMessage, ...]
+
+
+class Transfer(Enum):
+    DONE = "done"
+    AT_CAPACITY = "at_capacity"
+    NOT_YOURS = "not_yours"
+
+
+_TO_AGENT_RESULTS = {1: Transfer.DONE, 0: Transfer.AT_CAPACITY, -1: Transfer.NOT_YOURS}
 
 
 class Take(Enum):
@@ -211,6 +256,8 @@ class HandoffQueue:
         self._release = redis.register_script(_RELEASE)
         self._append = redis.register_script(_APPEND)
         self._alert = redis.register_script(_ALERT)
+        self._to_agency = redis.register_script(_TO_AGENCY)
+        self._to_agent = redis.register_script(_TO_AGENT)
 
     def _now(self, now: Optional[datetime]) -> datetime:
         return now or self._clock()
@@ -228,10 +275,12 @@ class HandoffQueue:
             "arrived_at": repr(item.arrived_at.timestamp()),
         }
         score = round(item.arrived_at.timestamp() * 1000) - item.priority * _PRIORITY_STEP
-        await self._enqueue(
+        joined = await self._enqueue(
             keys=[_key("item", item.conversation_id), _key("queue", item.agency), _AGENCIES],
             args=[item.conversation_id, score, item.agency, *(part for pair in fields.items() for part in pair)],
         )
+        if joined == "new":
+            await self._changed("enqueue")
         position = await self.position(item.conversation_id, now)
         # Gone between the two steps only if an agent took it at once (or it was cancelled).
         return position or Position(0, 0)
@@ -276,7 +325,7 @@ class HandoffQueue:
         if agency is None:
             return False
         keys = [_key("item", conversation_id), _key("queue", agency), _key("messages", conversation_id)]
-        return bool(await self._cancel(keys=keys, args=[conversation_id, agency]))
+        return await self._changed_if("cancel", await self._cancel(keys=keys, args=[conversation_id, agency]))
 
     async def append_message(self, conversation_id: str, text: str, now: Optional[datetime] = None) -> bool:
         """Keep a message the citizen sent while in the queue (or with an agent) for the desk;
@@ -287,7 +336,7 @@ class HandoffQueue:
             entry["sealed"] = self._sealing().seal(text)
         keys = [_key("item", conversation_id), _key("messages", conversation_id)]
         args = [json.dumps(entry, ensure_ascii=False), _preview(text), self._config.queue.messages_kept]
-        return bool(await self._append(keys=keys, args=args))
+        return await self._changed_if("message", await self._append(keys=keys, args=args))
 
     async def messages(self, conversation_id: str) -> list[WaitingMessage]:
         return [_message(entry) for entry in await self._redis.lrange(_key("messages", conversation_id), 0, -1)]
@@ -323,6 +372,7 @@ class HandoffQueue:
             _key("serving", agency),
         ]
         result = await self._take(keys=keys, args=[conversation_id, agent_id, capacity, repr(self._now(now).timestamp()), agency])
+        await self._changed_if("take", int(result) == 1)
         return _TAKE_RESULTS[int(result)]
 
     async def active(self, agent_id: str) -> list[Active]:
@@ -334,6 +384,11 @@ class HandoffQueue:
             rows = await pipe.execute()
         found = [Active(_item(row), agent_id, _moment(row["taken_at"])) for row in rows if row.get("agent") == agent_id]
         return sorted(found, key=lambda active: active.taken_at)
+
+    async def active_count(self) -> int:
+        """Conversations with an agent now, over every agent: a scan, for the supervisor's view only."""
+        sizes = [await self._redis.scard(key) async for key in self._redis.scan_iter(match=_key("agent", "*"), count=1000)]
+        return sum(sizes)
 
     async def release(self, conversation_id: str, now: Optional[datetime] = None) -> Optional[Handled]:
         """The agent is done: the handling time joins the agency's history for the estimate. None
@@ -354,22 +409,72 @@ class HandoffQueue:
         )
         if kept is None:  # released by another call in between
             return None
+        await self._changed("release")
         waited = (taken_at - item.arrived_at).total_seconds()
         return Handled(item, agent_id, waited, handling, tuple(_message(entry) for entry in kept))
+
+    async def past_limit(self, now: Optional[datetime] = None) -> list[Waiting]:
+        """Citizens waiting past their agency's alert limit now, reported before or not."""
+        return [
+            waiting
+            for waiting in await self.waiting(now=now)
+            if waiting.waiting_seconds >= self._config.alert_after_seconds(waiting.item.agency)
+        ]
 
     async def overdue(self, now: Optional[datetime] = None) -> list[Waiting]:
         """Citizens waiting past their agency's alert limit, each reported once (for a supervisor)."""
         reported = []
-        for waiting in await self.waiting(now=now):
-            if waiting.waiting_seconds < self._config.alert_after_seconds(waiting.item.agency):
-                continue
+        for waiting in await self.past_limit(now):
             if await self._alert(keys=[_key("item", waiting.item.conversation_id)]):
                 reported.append(waiting)
         return reported
 
+    async def status(self, conversation_id: str) -> Optional[Status]:
+        """The conversation's place at the desk; None when it is with the bot."""
+        fields = await self._redis.hgetall(_key("item", conversation_id))
+        if fields.get("state") not in ("waiting", "active"):
+            return None
+        taken_at = _moment(fields["taken_at"]) if fields.get("taken_at") else None
+        return Status(_item(fields), fields["state"], fields.get("agent"), taken_at)
+
+    async def to_agency(self, conversation_id: str, agent_id: str, agency: str) -> bool:
+        """The agent sends the conversation back to waiting, in ``agency``'s queue, at the place its
+        first arrival and priority give it; False when the agent does not have it."""
+        status = await self.status(conversation_id)
+        if status is None:
+            return False
+        item = status.item
+        score = round(item.arrived_at.timestamp() * 1000) - item.priority * _PRIORITY_STEP
+        keys = [_key("item", conversation_id), _key("agent", agent_id), _key("queue", agency), _AGENCIES]
+        return await self._changed_if(
+            "transfer", await self._to_agency(keys=keys, args=[conversation_id, agent_id, agency, score])
+        )
+
+    async def to_agent(
+        self, conversation_id: str, agent_id: str, receiver_id: str, capacity: int, now: Optional[datetime] = None
+    ) -> Transfer:
+        """The agent hands the conversation to another agent, within the receiver's capacity."""
+        keys = [_key("item", conversation_id), _key("agent", agent_id), _key("agent", receiver_id)]
+        args = [conversation_id, agent_id, receiver_id, capacity, repr(self._now(now).timestamp())]
+        result = _TO_AGENT_RESULTS[int(await self._to_agent(keys=keys, args=args))]
+        await self._changed_if("transfer", result is Transfer.DONE)
+        return result
+
+    async def announce(self, step: str) -> None:
+        """Tell open desk pages that something they show changed (a transcript, an alert)."""
+        await self._changed(step)
+
     async def over_limit(self, agency: str) -> bool:
         """The queue has no room for one more (it holds its configured maximum): offer a call-back."""
         return await self._redis.zcard(_key("queue", agency)) >= self._config.max_waiting(agency)
+
+    async def _changed(self, step: str) -> None:
+        await self._redis.publish(CHANGES, step)
+
+    async def _changed_if(self, step: str, changed: object) -> bool:
+        if changed:
+            await self._changed(step)
+        return bool(changed)
 
     def _sealing(self) -> Sealer:
         if self._sealer is None:

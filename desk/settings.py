@@ -23,3 +23,13 @@ class DeskSettings(BaseSettings):
     desk_lockout_minutes: float = 15
     # A staff session ends this long after its login.
     desk_session_minutes: float = 480
+    # A handoff code an agent gives a caller (desk/codes.py) works once, for this long.
+    handoff_code_hours: float = 24
+    # Wrong codes a conversation (or a messenger user) may try in handoff_code_guess_minutes;
+    # after that a code is not even looked up until the window ends.
+    handoff_code_wrong_guesses: int = 5
+    handoff_code_guess_minutes: float = 60
+    # The gateway's public address (as the gateway's PUBLIC_URL), for the web chat's code link.
+    public_url: str = ""
+    # Login attempts a minute from one client address, whatever the username (0: no limit).
+    desk_login_attempts_per_minute: int = 10

@@ -110,6 +110,13 @@ def joined_message(position: Position) -> str:
     return f"گفتگوی شما به صف کارشناسان رفت. {place_message(position)}"
 
 
+def transferred_message(position: Position) -> str:
+    """An agent passed the conversation on: to another agent (place 0), or to another queue."""
+    if position.place == 0:
+        return "گفتگوی شما به کارشناس دیگری سپرده شد. او به‌زودی جواب می‌دهد."
+    return f"گفتگوی شما به کارشناسان بخش دیگری سپرده شد. {place_message(position)}"
+
+
 def cancelled_message() -> str:
     return "از صف کارشناسان بیرون آمدید. همیار دوباره در خدمت شماست."
 
@@ -123,3 +130,9 @@ def callback_offer(queue_full: bool = False) -> str:
     """The call-back offer: outside office hours, or (``queue_full``) when too many are waiting."""
     why = "الان صف کارشناسان خیلی شلوغ است. " if queue_full else ""
     return f"{why}اگر بخواهید، کارشناس خودش با شما تماس می‌گیرد. شماره شما را می‌گیریم و زمانی را که دوست دارید می‌پرسیم."
+
+
+def agent_label(first_name: str) -> str:
+    """How a person's words are signed for the citizen: «سارا (کارشناس)», or «کارشناس» alone."""
+    first_name = " ".join(first_name.split())
+    return f"{first_name} (کارشناس)" if first_name else "کارشناس"

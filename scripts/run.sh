@@ -25,6 +25,9 @@ fi
 exports="$("$APP_PY" -m scripts.processes env)"  # fails on a bad count, which eval "$(…)" would hide
 eval "$exports"
 mkdir -p "$ROOT/.run"
+# The desk's database (DATABASE_URL; default the SQLite file .run/hamyar.db) at the latest
+# migration before any gateway starts, so several gateways never race to create it.
+"$APP_PY" -m desk.db upgrade || die "could not bring the database (DATABASE_URL) to the latest migration"
 # shellcheck disable=SC2086
 mapfile -t logs < <("$APP_PY" -m scripts.processes supervisord $redis_option)
 [ ${#logs[@]} -gt 0 ] || die "could not write .run/supervisord.conf"
@@ -36,6 +39,8 @@ cat <<INFO
     gateway health:      http://127.0.0.1:$GATEWAY_PORT/health  (each part up or down; also: make status)
     Rasa HTTP API:       http://127.0.0.1:$RASA_PORT/  (token RASA_API_TOKEN in .env)
     sandbox agency:      http://127.0.0.1:$SANDBOX_PORT/openapi.yaml
+    staff desk:          http://127.0.0.1:$GATEWAY_PORT/desk/  (first user, password on standard input:
+                         .venvs/app/bin/python -m desk.users create NAME --role admin)
   A process that exits is started again; each one's output is also in .run/logs/.
   Demo codes are in the README. Ctrl-C stops everything.
 

@@ -85,6 +85,21 @@ def gateway_settings(redis_url: str, **overrides):
     return GatewaySettings(**{**values, **overrides})
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every process a test starts (a gateway, `python -m desk.users`) keeps the desk's records
+    in this session's own SQLite file, never in the repository's .run/hamyar.db; a test that
+    needs another database says so itself."""
+    if "DATABASE_URL" in os.environ:
+        yield
+        return
+    os.environ["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('desk') / 'hamyar.db'}"
+    try:
+        yield
+    finally:
+        os.environ.pop("DATABASE_URL", None)
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if shutil.which("redis-server") is None:

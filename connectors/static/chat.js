@@ -20,8 +20,21 @@ function bubble(text, who) {
   return div;
 }
 
+// A call-centre agent's words: their own bubble, signed above the text (both as text, never HTML).
+function agentBubble(name, text) {
+  const div = bubble("", "agent");
+  const signature = document.createElement("div");
+  signature.className = "name";
+  signature.textContent = name;
+  const words = document.createElement("div");
+  words.textContent = text;
+  div.append(signature, words);
+  return div;
+}
+
 function showBot(message) {
-  if (message.text) bubble(message.text, "bot");
+  if (message.text && message.agent_name) agentBubble(message.agent_name, message.text);
+  else if (message.text) bubble(message.text, "bot");
   if (message.buttons && message.buttons.length) {
     const row = document.createElement("div");
     row.className = "buttons";
@@ -92,7 +105,11 @@ function listen() {
     // The assistant introduces itself once per conversation; the gateway ignores later starts.
     if (!started) {
       started = true;
-      send({ start: true, message_id: "start" });
+      // A link from the call centre (?code=H-ABCDE) opens the bot where the agent chose; the code
+      // leaves the address bar, so a reload or a shared address does not send it again.
+      const code = new URLSearchParams(location.search).get("code");
+      if (code) history.replaceState(null, "", location.pathname);
+      send(code ? { start: true, code: code } : { start: true, message_id: "start" });
     }
   };
   stream.onmessage = (event) => {

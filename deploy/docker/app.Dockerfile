@@ -28,6 +28,7 @@ COPY actions/ actions/
 COPY config/ config/
 COPY connectors/ connectors/
 COPY content/ content/
+COPY desk/ desk/
 COPY nlu/ nlu/
 COPY notifications/ notifications/
 COPY sandbox/ sandbox/

@@ -44,8 +44,8 @@ def test_questions_offer_buttons(key):
     if key == "ask_complaint_confirmed":
         assert payloads == {"/affirm", "/deny"}
     else:
-        # The greeting is the menu itself.
-        assert "/help" in payloads or {"/case_status", "/request_human"} <= payloads, key
+        # The greeting is the menu itself; desk/callback.py adds «برگشت به همیار» to its steps.
+        assert "/help" in payloads or {"/case_status", "/request_human"} <= payloads or key.startswith("callback_"), key
 
 
 def test_there_are_questions_to_check():
@@ -55,7 +55,8 @@ def test_there_are_questions_to_check():
 def test_every_button_has_a_title_and_a_payload():
     for key in REPLIES:
         for button in Replies().buttons(key):
-            assert button["title"].strip() and button["payload"].startswith("/")
+            # Rasa's intents, or the desk's own steps, which the gateway answers (desk/divert.py).
+            assert button["title"].strip() and button["payload"].startswith(("/", "desk:"))
 
 
 @pytest.mark.parametrize("article", load_articles(), ids=lambda a: a.id)

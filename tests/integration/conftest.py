@@ -22,6 +22,7 @@ import pytest
 
 from scripts.readiness import http_ok, stop_all, wait_healthy  # noqa: F401 - http_ok: tests/security import it from here
 from tests.conftest import RASA_BIN, RASA_ENV, ROOT, free_port, once_per_session
+from tests.integration.desk_hours import desk_config
 
 
 @dataclass
@@ -178,7 +179,15 @@ def stack(
         "EITAA_TOKEN": "eitaa-token",
         "EITAA_ANNOUNCE_CHAT": "hamyar_news",
         "EITAA_BASE_URL": callbacks.url.rsplit("/", 1)[0] + "/eitaa",
+        # The desk's database (handoff codes, staff), its own file, at the latest migration.
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('database') / 'desk.db'}",
+        # Office hours closed whatever the clock says, so «اپراتور» is answered the same at any
+        # hour (tests/integration/test_desk_handoff.py runs gateways of its own, open and closed).
+        "HAMYAR_DESK": str(desk_config(logs / "desk.yml", open_now=False)),
     }
+    from desk.db import upgrade
+
+    upgrade(env["DATABASE_URL"])
     # As `make run` starts them, but Redis: the session's own (tests/conftest.py).
     started = commands(ports, sys.executable, str(Path(RASA_BIN).parent / "python"), str(model))
     del started["redis"]

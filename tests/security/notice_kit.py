@@ -97,6 +97,8 @@ class Gateway:
         )
         monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
         monkeypatch.setenv("AGENCY_TAMIN_CALLBACK_SECRET", TAMIN_SECRET)
+        # Its own database (subscriptions are kept there), kept across a restart, not the repository's .run/.
+        monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'hamyar.db'}")
         if not settings.pop("keep_data_key", False):
             monkeypatch.setenv("HAMYAR_DATA_KEY", Fernet.generate_key().decode())
         self._settings = dict(

@@ -1,0 +1,111 @@
+"""The queue through the desk's API: only the user's agencies, masked previews, the live stream
+and the supervisor's figures."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import ClientResponse
+
+from tests.desk.web.conftest import login
+
+EVENT_WAIT = 10  # seconds an expected event may take before the test fails
+
+
+async def next_event(response: ClientResponse) -> tuple[str, dict]:
+    """The stream's next named event (comments and the retry line skipped)."""
+    while True:
+        block = (await asyncio.wait_for(response.content.readuntil(b"\n\n"), EVENT_WAIT)).decode()
+        fields = dict(line.split(": ", 1) for line in block.strip().splitlines() if not line.startswith(":") and ": " in line)
+        if "event" in fields:
+            return fields["event"], json.loads(fields["data"])
+
+
+def ids(listing: dict) -> list[str]:
+    return [item["conversation_id"] for item in listing["waiting"]]
+
+
+async def test_the_queue_lists_only_the_agencies_the_user_serves(desk, browser_of):
+    await desk.queue.enqueue(desk.item("telegram:1", "sabt", preview="کد ملی من ۰۰۱۲۳۴۵۶۷۸ است"))
+    desk.clock.advance(seconds=30)
+    await desk.queue.enqueue(desk.item("bale:2", "tamin"))
+    await desk.queue.enqueue(
+        desk.item("web:3", "sabt", reason="complaint", priority=2, priority_reasons=("شکایت",), preview="<b>سلام</b>")
+    )
+    desk.clock.advance(seconds=45)
+    agent = await browser_of()
+    await login(agent, "ali")  # serves sabt only
+    listing = await (await agent.get("/desk/api/queue")).json()
+    assert ids(listing) == ["web:3", "telegram:1"]
+    first, second = listing["waiting"]
+    assert first == {
+        "conversation_id": "web:3",
+        "channel": "web",
+        "agency": "sabt",
+        "agency_name": "ثبت احوال",
+        "reason": "complaint",
+        "waiting_seconds": 45,
+        "preview": "<b>سلام</b>",
+        "priority": 2,
+        "priority_reasons": ["شکایت"],
+    }
+    assert second["waiting_seconds"] == 75 and second["priority_reasons"] == []
+    assert "۰۰۱۲۳۴۵۶" not in second["preview"] and "********۷۸" in second["preview"]
+    # Looking at the queue counts as serving it, for the citizens' wait estimate.
+    assert await desk.queue.agents_serving("sabt") == 1
+    supervisor = await browser_of()
+    await login(supervisor, "sara")  # serves every agency
+    assert ids(await (await supervisor.get("/desk/api/queue")).json()) == ["web:3", "telegram:1", "bale:2"]
+    assert await desk.queue.agents_serving("sabt") == 2 and await desk.queue.agents_serving("tamin") == 1
+
+
+async def test_the_event_stream_pushes_each_change_the_user_can_see(desk, browser_of):
+    agent = await browser_of()
+    await login(agent, "ali")
+    async with agent.session.get(agent.make_url("/desk/api/queue/events")) as stream:
+        assert stream.status == 200 and stream.headers["Content-Type"] == "text/event-stream"
+        assert await next_event(stream) == ("queue", {"waiting": []})
+        await desk.queue.enqueue(desk.item("telegram:1", "sabt", preview="سلام"))
+        name, listing = await next_event(stream)
+        assert name == "queue" and ids(listing) == ["telegram:1"] and listing["waiting"][0]["preview"] == "سلام"
+        # Another agency's queue is not this agent's: no event for it, so the next one is sabt's.
+        await desk.queue.enqueue(desk.item("bale:2", "tamin"))
+        await desk.queue.enqueue(desk.item("web:3", "sabt"))
+        assert ids((await next_event(stream))[1]) == ["telegram:1", "web:3"]
+        # A new message changes the preview; a take empties the place.
+        await desk.queue.append_message("telegram:1", "شماره من ۰۹۱۲۳۴۵۶۷۸۹")
+        assert (await next_event(stream))[1]["waiting"][0]["preview"] == "شماره من *********۸۹"
+        assert await desk.queue.take("telegram:1", "7", capacity=3)
+        assert ids((await next_event(stream))[1]) == ["web:3"]
+        assert await desk.queue.cancel("web:3")
+        assert (await next_event(stream))[1] == {"waiting": []}
+
+
+async def test_the_stream_ends_with_the_session(desk, browser_of):
+    agent = await browser_of()
+    token = await login(agent, "ali")
+    async with agent.session.get(agent.make_url("/desk/api/queue/events")) as stream:
+        assert (await next_event(stream))[0] == "queue"
+        assert (await agent.post("/desk/api/logout", headers={"X-CSRF-Token": token})).status == 200
+        await desk.queue.enqueue(desk.item("telegram:1", "sabt"))
+        assert await next_event(stream) == ("ended", {})
+
+
+async def test_the_supervisor_view(desk, browser_of):
+    await desk.queue.enqueue(desk.item("telegram:1", "sabt"))
+    await desk.queue.enqueue(desk.item("bale:2", "tamin"))
+    desk.clock.advance(minutes=3)
+    assert await desk.queue.take("bale:2", "7", capacity=3)
+    supervisor = await browser_of()
+    await login(supervisor, "sara")
+    figures = await (await supervisor.get("/desk/api/supervisor")).json()
+    assert figures == {
+        "waiting": 1,
+        "longest_wait_seconds": 180,
+        "active": 1,
+        "handled_today": 0,
+        "average_wait_seconds": None,
+        "average_handling_seconds": None,
+        "overdue": [],
+    }
