@@ -100,4 +100,4 @@ class ActionCaseStatus(Action):
             say(dispatcher, "case_office", office=case.office)
         say(dispatcher, "case_done")
         # Remembered so «خبرم کن» can subscribe to this case; the code is not kept in the form.
-        return done + [SlotSet("agency", agency.id), SlotSet("last_case", f"{agency.id}:{code}:{case.status_text}")]
+        return done + [SlotSet("agency", agency.id), SlotSet("last_case", f"{agency.id}:{code}:{case.status}:{case.status_text}")]

@@ -10,6 +10,9 @@ from rasa_sdk.events import SlotSet
 
 from nlu.logtag import conversation_tag
 
+# A case's statuses, as agencies/models.py's Case has them.
+CASE_STATUSES = frozenset({"received", "in_progress", "waiting_for_citizen", "approved", "rejected", "completed"})
+
 logger = logging.getLogger("actions")
 
 MENU = "/help"
@@ -19,6 +22,17 @@ IDENTITY_SLOTS = ("national_id", "phone_number", "otp_code", "phone_verified", "
 
 def entity_value(tracker: Tracker, entity: str) -> Optional[str]:
     return next(tracker.get_latest_entity_values(entity), None)
+
+
+def last_case(tracker: Tracker) -> tuple[str, str, str, str]:
+    """The case last shown: agency id, tracking code, status and status text ("" when none).
+    Written by action_case_status as ``agency:code:status:status text``; a value from before the
+    status was kept (``agency:code:status text``) reads with no status."""
+    parts = (tracker.get_slot("last_case") or "").split(":", 3)
+    if len(parts) == 4 and parts[2] in CASE_STATUSES:
+        return parts[0], parts[1], parts[2], parts[3]
+    parts = (tracker.get_slot("last_case") or "").split(":", 2) + ["", "", ""]
+    return parts[0], parts[1], "", parts[2]
 
 
 def latest_user_text(tracker: Tracker) -> str:

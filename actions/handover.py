@@ -14,7 +14,7 @@ from typing import Any, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_value
+from actions.common import entity_value, last_case
 from actions.replies import REPLIES, send
 from actions.runtime import runtime
 from agencies.catalog import Agency
@@ -76,4 +76,9 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, a
     else:
         reply = REPLIES.render("request_human_general", phone=persian_digits(runtime().catalog.general_call_centre))
     signal: dict[str, Any] = {"reason": reason, "agency": agency.id if agency is not None else GENERAL}
+    case_agency, code, status, _ = last_case(tracker)
+    if code:
+        # For the desk's priority rules: contacts about one case, a case waiting on the citizen.
+        signal["case"] = f"{case_agency}:{code}"
+        signal["waiting_on_citizen"] = status == "waiting_for_citizen"
     send(dispatcher, {**reply, "custom": {**reply["custom"], "handoff": signal}})

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import tag
+from actions.common import last_case, tag
 from actions.replies import say
 from actions.runtime import runtime
 from agencies.subscriptions import SubscriptionStore
@@ -21,7 +21,7 @@ class ActionSubscribeCase(Action):
         return "action_subscribe_case"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        agency_id, code, status_text = ((tracker.get_slot("last_case") or "").split(":", 2) + ["", "", ""])[:3]
+        agency_id, code, _, status_text = last_case(tracker)
         agency = runtime().catalog.agency(agency_id)
         # The id proved for this case: it left the tracker when the case was shown.
         proof = await runtime().verified.proof(tracker)

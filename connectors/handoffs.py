@@ -20,6 +20,7 @@ from content.replies import Replies
 from desk.callback import CallbackFlow
 from desk.divert import HandoffDivert
 from desk.handoff import HandoffService
+from desk.recent import RecentTurns
 from desk.runtime import DeskRuntime, open_runtime
 
 # The bot's turn after a hand-back comes from the desk, not from a person in the chat.
@@ -66,4 +67,4 @@ def setup(app: web.Application, runtime: DeskRuntime, redis: aioredis.Redis, rep
         runtime.queue, runtime.sessions, runtime.config, runtime.sealer, GatewayOutlet(app), runtime.now
     )
     flow = CallbackFlow(redis, runtime.sessions, runtime.config, runtime.sealer, replies, handoffs.now)
-    return HandoffDivert(handoffs, flow, redis, replies)
+    return HandoffDivert(handoffs, flow, redis, replies, RecentTurns(redis, runtime.sealer))

@@ -17,6 +17,7 @@ from desk.callback import CLOSED, FULL, UNREACHABLE, CallbackFlow, Part, same
 from desk.handoff import HandoffService, Turn
 from desk.models import Author
 from desk.office_hours import is_open
+from desk.recent import RecentTurns
 from desk.wording import CANCEL_WORD, cancelled_message, joined_message, place_message
 
 # The payload of the «لغو» button offered while waiting; the gateway's own, never sent to Rasa.
@@ -32,8 +33,17 @@ def _cancel_button() -> dict:
 
 
 class HandoffDivert:
-    def __init__(self, handoffs: HandoffService, callbacks: CallbackFlow, redis: aioredis.Redis, replies: Replies) -> None:
+    def __init__(
+        self,
+        handoffs: HandoffService,
+        callbacks: CallbackFlow,
+        redis: aioredis.Redis,
+        replies: Replies,
+        recent: Optional[RecentTurns] = None,
+    ) -> None:
         self._handoffs = handoffs
+        # The turns before a handoff, for the agent's transcript (none kept when not given).
+        self._recent = recent
         self._callbacks = callbacks
         self._redis = redis
         self._replies = replies
@@ -67,19 +77,36 @@ class HandoffDivert:
     async def after_rasa(self, message: InboundMessage, said: Optional[str], parts: list[Part]) -> list[Part]:
         """Rasa's replies, with the handoff signal (if one carries it) acted on."""
         index = next((i for i, (_, _, hints) in enumerate(parts) if isinstance(hints.get("handoff"), dict)), None)
+        conversation = message.conversation_id
+        this_turn = [
+            Turn(Author.citizen, said or ""),
+            *(Turn(Author.bot, part[0]) for part in (parts if index is None else parts[:index])),
+        ]
         if index is None:
+            if self._recent is not None:
+                await self._recent.add(conversation, this_turn)
             return parts
         text, buttons, hints = parts[index]
         signal = hints["handoff"]
         reason = str(signal.get("reason") or "request_human")[:64]
         agency = str(signal.get("agency") or GENERAL)[:64]
         before = parts[:index]
-        conversation = message.conversation_id
         why = await self._why_not_queue(conversation, agency)
         if why is None:
-            turns = [Turn(Author.citizen, said or ""), *(Turn(Author.bot, part[0]) for part in before)]
-            position = await self._handoffs.start(conversation, message.channel, agency, reason, turns)
+            earlier = await self._recent.take(conversation) if self._recent is not None else []
+            case = signal.get("case")
+            position = await self._handoffs.start(
+                conversation,
+                message.channel,
+                agency,
+                reason,
+                [*earlier, *this_turn],
+                case=str(case)[:160] if case else None,
+                case_waiting_on_citizen=bool(signal.get("waiting_on_citizen")),
+            )
             return [*before, (joined_message(position), [_cancel_button()], {})]
+        if self._recent is not None:
+            await self._recent.add(conversation, this_turn)
         offer = await self._callbacks.offer(conversation, message.channel, agency, reason, why)
         fallback = (text, buttons, {k: v for k, v in hints.items() if k != "handoff"})
         return [*before, fallback, *offer]

@@ -69,14 +69,26 @@ class HandoffService:
         """The citizen's place (0: with an agent), None when the conversation is with the bot."""
         return await self.queue.position(conversation_id, self.now())
 
-    async def start(self, conversation_id: str, channel: str, agency: str, reason: str, turns: Sequence[Turn] = ()) -> Position:
+    async def start(
+        self,
+        conversation_id: str,
+        channel: str,
+        agency: str,
+        reason: str,
+        turns: Sequence[Turn] = (),
+        case: Optional[str] = None,
+        case_waiting_on_citizen: bool = False,
+    ) -> Position:
         """The conversation joins its agency's queue, its last turns in the transcript. A
-        conversation already at the desk keeps its place and its record."""
+        conversation already at the desk keeps its place and its record. ``case`` (the case last
+        shown, ``agency:code``) and whether it waits on the citizen feed the priority rules."""
         now = self.now()
         position = await self.queue.position(conversation_id, now)
         if position is not None:
             return position
-        priority = priority_of(self.config.priorities, Facts(reason=reason))
+        contacts = await self.queue.contact_about(self.sealer.digests(case)[0]) if case else 0
+        facts = Facts(reason=reason, contacts_about_case=contacts, case_waiting_on_citizen=case_waiting_on_citizen)
+        priority = priority_of(self.config.priorities, facts)
         said = [turn for turn in turns if turn.text.strip()]
         preview = next((turn.text for turn in reversed(said) if turn.author is Author.citizen), "")
         async with self.sessions() as session, session.begin():

@@ -201,6 +201,9 @@ class Take(Enum):
 _TAKE_RESULTS = {1: Take.TAKEN, 0: Take.AT_CAPACITY, -1: Take.ALREADY_TAKEN, -2: Take.NOT_WAITING}
 
 
+CONTACT_DAYS = 30  # contacts about one case are counted over this many days
+
+
 def _key(kind: str, name: str) -> str:
     """Every key of the queue: queue:<agency>, item:<conversation>, messages:<conversation>,
     agent:<agent>, handling:<agency> (recent handling times), serving:<agency> (agents lately there)."""
@@ -284,6 +287,16 @@ class HandoffQueue:
         position = await self.position(item.conversation_id, now)
         # Gone between the two steps only if an agent took it at once (or it was cancelled).
         return position or Position(0, 0)
+
+    async def contact_about(self, case_key: str) -> int:
+        """Counts a contact about a case (``case_key``: a digest, never the code): how many there
+        have been in the last CONTACT_DAYS days, this one included."""
+        key = _key("contacts", case_key)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, CONTACT_DAYS * 86400, nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
 
     async def position(self, conversation_id: str, now: Optional[datetime] = None) -> Optional[Position]:
         """The conversation's place and estimated wait; None when it is not in a queue."""

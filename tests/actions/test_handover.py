@@ -84,3 +84,17 @@ async def test_a_rule_hands_complaints_about_an_agency_to_a_person(live, tmp_pat
     await runtime().verified.prove(conversation, OWNER_ID, OWNER_PHONE)
     dispatcher, _ = await run(ActionFileComplaint(), conversation)
     assert said(dispatcher) == ["complaint_filed"]
+
+
+async def test_after_a_case_the_signal_names_it_and_whether_it_waits_on_the_citizen(live):
+    # For the desk's priority rules (desk/priority.py): a third contact about one case, a case
+    # waiting on the citizen. The case is the one last shown (action_case_status writes it).
+    shown = {"last_case": "tamin:7140508305519:waiting_for_citizen:منتظر مدرک از طرف شما"}
+    dispatcher, _ = await run(ActionRequestHuman(), tracker("اپراتور", intent="request_human", slots=shown))
+    assert signal(dispatcher) == [
+        {"reason": "request_human", "agency": "general", "case": "tamin:7140508305519", "waiting_on_citizen": True}
+    ]
+    # A value from before the status was kept: the case, not waiting.
+    older = {"last_case": "tamin:7140508213457:در حال بررسی در شعبه"}
+    dispatcher, _ = await run(ActionRequestHuman(), tracker("اپراتور", intent="request_human", slots=older))
+    assert signal(dispatcher)[0]["case"] == "tamin:7140508213457" and not signal(dispatcher)[0]["waiting_on_citizen"]

@@ -37,3 +37,12 @@ async def test_unsubscribing_stops_the_news_once(live):
     assert await run(ActionUnsubscribe(), conversation) == ["unsubscribed"]
     assert not await SubscriptionStore(runtime().redis).follows(conversation.sender_id, "tamin", "7140508213457")
     assert await run(ActionUnsubscribe(), conversation) == ["unsubscribe_nothing"]
+
+
+def test_the_case_last_shown_reads_with_its_status_and_from_before_it_was_kept():
+    from actions.common import last_case
+
+    shown = tracker("خبرم کن", slots={"last_case": "tamin:7140508305519:waiting_for_citizen:منتظر مدرک: فیش"})
+    assert last_case(shown) == ("tamin", "7140508305519", "waiting_for_citizen", "منتظر مدرک: فیش")
+    assert last_case(tracker("خبرم کن", slots={"last_case": CASE})) == ("tamin", "7140508213457", "", "در حال بررسی")
+    assert last_case(tracker("خبرم کن")) == ("", "", "", "")

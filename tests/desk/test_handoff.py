@@ -20,6 +20,7 @@ from desk.divert import CANCEL, HandoffDivert
 from desk.handoff import HANDBACK, HandoffService, Turn
 from desk.models import AuditEntry, Author, Callback, Handoff, Outcome, Role, StaffUser
 from desk.queue import HandoffQueue, Take
+from desk.recent import RecentTurns
 
 # A Saturday, 09:30 in Tehran: the desk is open; the day before (Friday) it is closed.
 OPEN = datetime(2026, 4, 25, 6, 0, tzinfo=timezone.utc)
@@ -29,7 +30,11 @@ CONFIG = DeskConfig.model_validate(
         "office_hours": {"saturday": {"open": "08:00", "close": "16:00"}},
         "queue": {"max_waiting": 3},
         "agencies": {"tamin": {"max_waiting": 1}},
-        "priorities": [{"name": "complaint", "when": {"reason_is": "complaint"}, "priority": 2, "label": "شکایت"}],
+        "priorities": [
+            {"name": "complaint", "when": {"reason_is": "complaint"}, "priority": 2, "label": "شکایت"},
+            {"name": "third", "when": {"contacts_about_case_at_least": 3}, "priority": 3, "label": "سومین تماس"},
+            {"name": "waiting", "when": {"case_waiting_on_citizen": True}, "priority": 1, "label": "منتظر شهروند"},
+        ],
     }
 )
 HUMAN_HINT = {"handoff": {"reason": "request_human", "agency": "sabt"}}
@@ -81,7 +86,7 @@ def service(redis, engine, sealer, clock, outlet) -> HandoffService:
 @pytest.fixture
 def divert(redis, engine, sealer, clock, service) -> HandoffDivert:
     callbacks = CallbackFlow(redis, session_factory(engine), CONFIG, sealer, Replies(), clock)
-    return HandoffDivert(service, callbacks, redis, Replies())
+    return HandoffDivert(service, callbacks, redis, Replies(), RecentTurns(redis, sealer))
 
 
 async def agent(session, name: str, first_name: str = "سارا") -> StaffUser:
@@ -269,3 +274,49 @@ async def test_a_channel_that_cannot_be_reached_later_or_a_full_queue_gets_a_cal
 async def test_a_stale_desk_button_is_answered_without_rasa(divert):
     [(text, _, _)] = await divert.before_rasa(message(button_id="x"), "لغو", CANCEL)
     assert "دکمه دیگر فعال نیست" in text
+
+
+async def test_the_agent_reads_the_turns_before_the_handoff(divert, engine, sealer, redis):
+    # Two turns with the bot, then «اپراتور»: the transcript starts with the first, not the last.
+    await divert.after_rasa(message("کد ملی من 0012345679 است"), "کد ملی من 0012345679 است", [("متوجه شدم.", [], {})])
+    await divert.after_rasa(message("گذرنامه"), "گذرنامه", [("راهنمای گذرنامه:", [], {}), ("قدم اول…", [], {})])
+    assert not any("0012345679" in entry for entry in await redis.lrange("hamyar:desk:recent:web:c1", 0, -1))
+    await divert.after_rasa(message("اپراتور"), "اپراتور", [("با شماره ۱۱۱۱ تماس بگیرید.", [], HUMAN_HINT)])
+    [record] = await handoffs(engine)
+    assert [(e.author, e.text(sealer)) for e in record.transcript] == [
+        (Author.citizen, "کد ملی من 0012345679 است"),
+        (Author.bot, "متوجه شدم."),
+        (Author.citizen, "گذرنامه"),
+        (Author.bot, "راهنمای گذرنامه:"),
+        (Author.bot, "قدم اول…"),
+        (Author.citizen, "اپراتور"),
+    ]
+    assert await redis.exists("hamyar:desk:recent:web:c1") == 0  # now in the transcript only
+
+
+async def test_recent_turns_keep_the_last_few_and_expire_with_the_tracker(redis, sealer):
+    recent = RecentTurns(redis, sealer, kept=3, lifetime_seconds=600)
+    await recent.add("web:c2", [Turn(Author.citizen, str(n)) for n in range(5)])
+    assert 0 < await redis.ttl("hamyar:desk:recent:web:c2") <= 600
+    assert [t.text for t in await recent.take("web:c2")] == ["2", "3", "4"]
+    assert await recent.take("web:c2") == []
+
+
+async def test_a_third_contact_about_one_case_and_a_case_waiting_on_the_citizen_raise_the_priority(divert, service):
+    hint = {"handoff": {**HUMAN_HINT["handoff"], "case": "tamin:7140508305519", "waiting_on_citizen": False}}
+    for n, conversation in enumerate(["c1", "c2"]):
+        await divert.after_rasa(message("اپراتور", chat_id=conversation), "اپراتور", [("شماره", [], hint)])
+    waiting = {w.item.conversation_id: w.item for w in await service.queue.waiting()}
+    assert waiting["web:c1"].priority == 0 and waiting["web:c2"].priority == 0
+    # The third contact about the same case, from whichever conversation: high, and why.
+    await divert.after_rasa(message("اپراتور", chat_id="c3"), "اپراتور", [("شماره", [], hint)])
+    third = {w.item.conversation_id: w.item for w in await service.queue.waiting()}["web:c3"]
+    assert (third.priority, third.priority_reasons) == (3, ("سومین تماس",))
+    # Another case, waiting on the citizen: raised for that reason alone (room made in the queue).
+    assert await service.cancel("web:c1")
+    other = {"handoff": {**HUMAN_HINT["handoff"], "case": "tamin:7140508213457", "waiting_on_citizen": True}}
+    await divert.after_rasa(message("اپراتور", chat_id="c4"), "اپراتور", [("شماره", [], other)])
+    fourth = {w.item.conversation_id: w.item for w in await service.queue.waiting()}["web:c4"]
+    assert (fourth.priority, fourth.priority_reasons) == (1, ("منتظر شهروند",))
+    # The queue names no case: the counter's key is a digest.
+    assert not [k async for k in service.queue._redis.scan_iter("*7140508305519*")]
