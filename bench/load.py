@@ -114,13 +114,20 @@ class Bench:
 
     def growth(self, store: str, store_type: str) -> dict:
         args = self.args
-        result = asyncio.run(
-            load_client.run_growth(
-                self.stack.gateway, SOURCE, self.stack.secret, self.typed, args.growth_turns, args.growth_seconds, args.timeout
-            )
-        )
         last = args.growth_turns
         spans = [(11, 20), (100, 110), (last - 10, last)]
+        result = asyncio.run(
+            load_client.run_growth(
+                self.stack.gateway,
+                SOURCE,
+                self.stack.secret,
+                load_client.typed_messages(intents=load_client.GROWTH_INTENTS),
+                last,
+                args.growth_seconds,
+                args.timeout,
+                windows=tuple(dict.fromkeys(spans)),
+            )
+        )
         figures = result.summary()
         growth = {
             "store": store,

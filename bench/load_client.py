@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The domain's questions: greetings, case and service status, how-to, help, thanks. Not the
 # others: e.g. «inform» is a bare code or number, meaningful only inside a form.
 INTENTS = ("greet", "case_status", "service_status", "how_to", "help", "thank")
+# The growth curve's: no form, so every window starts in the same state (a form left open by a
+# random earlier turn would read the window's messages as its answers).
+GROWTH_INTENTS = ("greet", "how_to", "help", "thank")
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
 # Replies that mean the turn failed, whatever the HTTP status said.
 FAILED_REPLIES = ("gateway_error", "gateway_button_expired")
@@ -202,19 +205,35 @@ async def run_load(
 
 
 async def run_growth(
-    gateway: str, source: str, secret: str, typed: list[str], turns: int, seconds: float, timeout: float = 30.0, seed: int = 26
+    gateway: str,
+    source: str,
+    secret: str,
+    typed: list[str],
+    turns: int,
+    seconds: float,
+    timeout: float = 30.0,
+    seed: int = 26,
+    windows: tuple[tuple[int, int], ...] = (),
 ) -> Result:
     """One conversation driven to ``turns`` typed turns, or until ``seconds`` have passed;
-    ``Result.turns`` in order, turn 1 first."""
+    ``Result.turns`` in order, turn 1 first. Each of ``windows`` (first and last turn, 1-based)
+    sends the same messages in the same order, so windows differ only in how long the
+    conversation is; the other turns are drawn at random."""
     result = Result()
+    rng = random.Random(seed)
+    probe = [rng.choice(typed) for _ in range(max((last - first + 1 for first, last in windows), default=0))]
+    chat_id = f"growth{uuid.uuid4().hex[:8]}"
     async with aiohttp.ClientSession() as session:
         bridge = Bridge(session, gateway, source, secret, timeout)
         budget = Budget(turns, seconds)
-        worker = conversation_worker(
-            bridge, typed, budget, result, f"growth{uuid.uuid4().hex[:8]}", turns, False, random.Random(seed)
-        )
         began = time.perf_counter()
-        await worker
+        for number in range(1, turns + 1):
+            if not budget.take():
+                break
+            first = next((first for first, last in windows if first <= number <= last), None)
+            text = probe[number - first] if first is not None else rng.choice(typed)
+            turn, _ = await bridge.send(chat_id, None, text)
+            result.turns.append(turn)
         result.seconds = time.perf_counter() - began
     return result
 

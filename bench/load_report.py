@@ -185,7 +185,7 @@ def markdown(report: dict) -> str:
     if report["growths"]:
         parts += [
             "## One conversation growing\n",
-            "Median turn latency, typed messages, one conversation.\n",
+            "Median turn latency, typed messages, one conversation: greetings, thanks, help and how-to (no form), the same messages in the same order in every window, the other turns at random.\n",
             growth_section(report["growths"]),
         ]
     comparison = report.get("comparison")
