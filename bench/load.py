@@ -116,6 +116,15 @@ class Bench:
         args = self.args
         last = args.growth_turns
         spans = [(11, 20), (100, 110), (last - 10, last)]
+        # CPU of each window's turns, process by process: unlike latency, not moved by whatever
+        # else the 2 cores are doing.
+        edges = {edge for first, end in spans for edge in (first, end + 1)}
+        snapshots: dict[int, dict[str, float]] = {}
+
+        def before_turn(number: int) -> None:
+            if number in edges:
+                snapshots[number] = self.stack.cpu()
+
         result = asyncio.run(
             load_client.run_growth(
                 self.stack.gateway,
@@ -126,6 +135,7 @@ class Bench:
                 args.growth_seconds,
                 args.timeout,
                 windows=tuple(dict.fromkeys(spans)),
+                before_turn=before_turn,
             )
         )
         figures = result.summary()
@@ -138,7 +148,11 @@ class Bench:
             "errors": figures["errors"],
             "timeouts": figures["timeouts"],
             "windows": [
-                {"label": f"{first}–{end}", "median": load_client.window_median(result, first, end)}
+                {
+                    "label": f"{first}–{end}",
+                    "median": load_client.window_median(result, first, end),
+                    "cpu_ms": window_cpu(snapshots, first, end),
+                }
                 for first, end in dict.fromkeys(spans)
             ],
             "latencies": [turn.seconds for turn in result.turns],
@@ -146,6 +160,14 @@ class Bench:
         self.growths.append(growth)
         print(load_report.growth_line(growth), flush=True)
         return growth
+
+
+def window_cpu(snapshots: dict[int, dict[str, float]], first: int, end: int) -> Optional[dict[str, float]]:
+    """CPU milliseconds a turn of turns ``first``..``end``, by process; None if not all were reached."""
+    if first not in snapshots or end + 1 not in snapshots:
+        return None
+    before, after = snapshots[first], snapshots[end + 1]
+    return {name: (after[name] - before[name]) * 1000 / (end - first + 1) for name in after}
 
 
 def git(*command: str) -> str:

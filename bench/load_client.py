@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import aiohttp
 import numpy
@@ -214,11 +214,13 @@ async def run_growth(
     timeout: float = 30.0,
     seed: int = 26,
     windows: tuple[tuple[int, int], ...] = (),
+    before_turn: Optional[Callable[[int], None]] = None,
 ) -> Result:
     """One conversation driven to ``turns`` typed turns, or until ``seconds`` have passed;
     ``Result.turns`` in order, turn 1 first. Each of ``windows`` (first and last turn, 1-based)
     sends the same messages in the same order, so windows differ only in how long the
-    conversation is; the other turns are drawn at random."""
+    conversation is; the other turns are drawn at random. ``before_turn`` is called with each
+    turn's number before it is sent, and with ``turns + 1`` after the last."""
     result = Result()
     rng = random.Random(seed)
     probe = [rng.choice(typed) for _ in range(max((last - first + 1 for first, last in windows), default=0))]
@@ -228,12 +230,17 @@ async def run_growth(
         budget = Budget(turns, seconds)
         began = time.perf_counter()
         for number in range(1, turns + 1):
+            if before_turn is not None:
+                before_turn(number)
             if not budget.take():
                 break
             first = next((first for first, last in windows if first <= number <= last), None)
             text = probe[number - first] if first is not None else rng.choice(typed)
             turn, _ = await bridge.send(chat_id, None, text)
             result.turns.append(turn)
+        else:
+            if before_turn is not None:
+                before_turn(turns + 1)
         result.seconds = time.perf_counter() - began
     return result
 

@@ -86,6 +86,15 @@ def growth_section(growths: list[dict]) -> str:
     if "own" in by_store and "stock" in by_store:
         header.append("stock ÷ own")
     text = table(header, rows)
+    cpu_rows = [
+        [g["store"], f"turns {w['label']}", *(f"{w['cpu_ms'].get(k, 0.0):.1f}" for k in PROCESSES)]
+        for g in growths
+        for w in g["windows"]
+        if w.get("cpu_ms")
+    ]
+    if cpu_rows:
+        text += "\nCPU milliseconds a turn in each window (not moved by other load, unlike latency):\n\n"
+        text += table(["store", "window", *PROCESSES], cpu_rows)
     text += "\n" + table(
         ["store", "turns reached", "seconds", "errors", "timeouts", "last window ÷ turns 11–20 (goal ≤ 1.2)"],
         [
