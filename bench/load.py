@@ -107,6 +107,7 @@ class Bench:
             **figures,
             "cpu_per_message": {name: (after[name] - before.get(name, 0.0)) / count for name in after},
             "peak_rss": self.rss.peak,
+            "pss_after": self.stack.pss(),
         }
         self.runs.append(run)
         print(load_report.run_line(run), flush=True)
@@ -214,6 +215,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict:
         runs=bench.runs,
         growths=bench.growths,
         peak_rss=bench.rss.overall,
+        peak_pss=max((run["pss_after"] for run in bench.runs if run["store"] == "own"), default=0),
         setup={
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": git("rev-parse", "--short", "HEAD"),

@@ -145,7 +145,14 @@ def goal_rows(report: dict) -> list[list[str]]:
                     "",
                 ]
             )
-    rows.append(["all processes ≤ 1.5 GB RSS under load", f"{report['peak_rss'] / MB:.0f} MB", "sum of every tree's RSS"])
+    rows.append(
+        [
+            "all processes ≤ 1.5 GB RSS under load",
+            f"{report['peak_rss'] / MB:.0f} MB",
+            "sum of every tree's RSS, which counts a page shared by several processes (the Rasa servers' "
+            f"libraries) once in each; with shared pages counted once (PSS, after a run): {report.get('peak_pss', 0) / MB:.0f} MB",
+        ]
+    )
     rows.append(["ready ≤ 15 s after start", f"{report['ready_seconds']:.1f} s", "all four health checks green"])
     return rows
 
@@ -297,7 +304,10 @@ def growth_line(growth: dict) -> str:
 
 
 def summary(report: dict) -> str:
-    lines = [f"ready {report['ready_seconds']:.1f} s; peak RSS {report['peak_rss'] / MB:.0f} MB"]
+    lines = [
+        f"ready {report['ready_seconds']:.1f} s; peak RSS {report['peak_rss'] / MB:.0f} MB; "
+        f"PSS after a run {report.get('peak_pss', 0) / MB:.0f} MB"
+    ]
     lines += [run_line(run) for run in report["runs"]]
     lines += [growth_line(growth) for growth in report["growths"]]
     return "\n".join(lines)

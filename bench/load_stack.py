@@ -67,6 +67,18 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
+def tree_pss(process: psutil.Process) -> int:
+    """Proportional set size: each page shared by several processes counted once in all (split
+    between them). Reading it walks /proc/<pid>/smaps, so it is taken after a run, not sampled."""
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += member.memory_full_info().pss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 class RssSampler:
     """The sum of every process tree's RSS, sampled in a thread; ``peak`` since the last reset."""
 
@@ -195,6 +207,10 @@ class Stack:
                 kind = name.split("-")[0]
                 sizes[kind] = sizes.get(kind, 0) + tree_rss(process)
         return sizes
+
+    def pss(self) -> int:
+        """The memory the processes take together, shared pages counted once (see ``tree_pss``)."""
+        return sum(tree_pss(process) for process in self._psutil.values() if process.is_running())
 
     def log_tails(self, lines: int = 30) -> str:
         parts = []
