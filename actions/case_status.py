@@ -15,6 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.aside import asked_but_not_answered
 from actions.common import reset, tag
 from actions.identity import read_entity
 from actions.identity_check import PROOF_SLOTS, IdentityCheck, in_group, private_only, say_why_stopped
@@ -35,6 +36,8 @@ class ValidateCaseStatusForm(IdentityCheck, FormValidationAction):
     async def validate_tracking_code(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if asked_but_not_answered(tracker, "tracking_code", "tracking_code"):
+            return {"tracking_code": None}
         if in_group(tracker):
             return {"tracking_code": None, **private_only(dispatcher, tracker)}
         if contains_sensitive_number(normalize(str(slot_value or ""))):

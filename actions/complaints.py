@@ -10,6 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.aside import asked_but_not_answered
 from actions.common import latest_user_text, reset, tag
 from actions.handover import hand_over
 from actions.identity_check import PROOF_SLOTS, IdentityCheck, say_why_stopped
@@ -25,6 +26,9 @@ from nlu.persian import normalize, persian_digits
 logger = logging.getLogger(__name__)
 COMPLAINT_SLOTS = ("complaint_agency", "complaint_text", "complaint_confirmed")
 MIN_CHARS = 10
+# A complaint often reads like a status question or a case («سامانه کار نمی‌کند…»): only these
+# intents are a question of their own while the complaint's text is asked.
+ASIDE_IN_TEXT = frozenset({"dont_have", "how_to", "next_step", "previous_step", "repeat_message"})
 
 
 def idempotency_key(sender_id: str, agency: str, text: str, national_id: str, phone: str) -> str:
@@ -46,6 +50,8 @@ class ValidateFileComplaintForm(IdentityCheck, FormValidationAction):
     async def validate_complaint_text(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if asked_but_not_answered(tracker, "complaint_text", questions=ASIDE_IN_TEXT):
+            return {"complaint_text": None}
         text = latest_user_text(tracker).strip() or str(slot_value or "").strip()
         limit = runtime().settings.complaint_max_chars
         if contains_sensitive_number(normalize(text)):

@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.aside import asked_but_not_answered
 from actions.common import tag
 from actions.identity import national_id_ok, read_code, read_entity, read_phone
 from actions.otp import OtpResult, OtpStore
@@ -116,6 +117,8 @@ class IdentityCheck:
     async def validate_national_id(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if asked_but_not_answered(tracker, "national_id", "national_id"):
+            return {"national_id": None}
         if in_group(tracker):
             return {"national_id": None, **private_only(dispatcher, tracker)}
         national_id = validate_national_id_value(slot_value, dispatcher)
@@ -134,6 +137,8 @@ class IdentityCheck:
     async def validate_phone_number(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if not vouched_phone(tracker) and asked_but_not_answered(tracker, "phone_number", "phone_number"):
+            return {"phone_number": None}
         phone = read_phone(slot_value)
         if not phone:
             say(dispatcher, "invalid_phone_number")
@@ -167,6 +172,8 @@ class IdentityCheck:
     async def validate_otp_code(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if asked_but_not_answered(tracker, "otp_code"):
+            return {"otp_code": None}  # not a wrong code: it counts for no lock
         rt = runtime()
         phone = tracker.get_slot("phone_number") or ""
         national_id = tracker.get_slot("national_id") or ""

@@ -71,36 +71,38 @@ class ActionAskService(Action):
         return []
 
 
+async def tell_status(dispatcher: CollectingDispatcher, tracker: Tracker, service_id: str) -> bool:
+    """Say whether the service works now; False when the service is not known."""
+    rt = runtime()
+    service = rt.catalog.service(service_id)
+    agency = rt.catalog.agency(service.agency_id) if service else None
+    if service is None or agency is None:  # agency None: a service whose agency left the catalogue
+        return False
+    try:
+        status = await rt.client(agency.id).service_status(service.id, rt.deadline())
+    except (AgencyUnavailable, UnknownService):
+        logger.warning("service status unavailable agency=%s conversation=%s", agency.id, tag(tracker))
+        say(dispatcher, "service_status_unavailable", service_name=service.name, agency_name=agency.name)
+        return True
+    say(
+        dispatcher,
+        f"service_{status.status}",
+        service_name=service.name,
+        since=optional_datetime(status.since),
+        message=status.message,
+    )
+    if status.status != "up" and status.expected_restore:
+        say(dispatcher, "service_restore", expected_restore=optional_datetime(status.expected_restore))
+    return True
+
+
 class ActionServiceStatus(Action):
     def name(self) -> Text:
         return "action_service_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        rt = runtime()
-        done = reset("service", "agency")
-        service = rt.catalog.service(tracker.get_slot("service") or "")
-        if service is None:
+        if not await tell_status(dispatcher, tracker, tracker.get_slot("service") or ""):
             say(dispatcher, "not_understood")
-            return done
-        agency = rt.catalog.agency(service.agency_id)
-        if agency is None:  # a service whose agency left the catalogue
-            say(dispatcher, "not_understood")
-            return done
-        try:
-            status = await rt.client(agency.id).service_status(service.id, rt.deadline())
-        except (AgencyUnavailable, UnknownService):
-            logger.warning("service status unavailable agency=%s conversation=%s", agency.id, tag(tracker))
-            say(dispatcher, "service_status_unavailable", service_name=service.name, agency_name=agency.name)
-            say(dispatcher, "service_done")
-            return done
-        say(
-            dispatcher,
-            f"service_{status.status}",
-            service_name=service.name,
-            since=optional_datetime(status.since),
-            message=status.message,
-        )
-        if status.status != "up" and status.expected_restore:
-            say(dispatcher, "service_restore", expected_restore=optional_datetime(status.expected_restore))
+            return reset("service", "agency")
         say(dispatcher, "service_done")
-        return done
+        return reset("service", "agency")
