@@ -1,5 +1,5 @@
 # The two commands of the README, and a few for developers.
-.PHONY: run status test fuzz bench-nlu bench-load bench-normaliser lock validate
+.PHONY: run status test fuzz bench-nlu bench-load bench-normaliser bench-voice voice-sample lock validate
 
 run:
 	@bash scripts/run.sh
@@ -27,6 +27,14 @@ bench-load:
 
 bench-normaliser:
 	@bash scripts/bench_normaliser.sh
+
+# The voice engine's real-time factor and a cache hit's cost (espeak-ng + opusenc, Debian).
+bench-voice:
+	.venvs/app/bin/python -m bench.voice
+
+# One reply said aloud, to play: .run/voice-sample.ogg.
+voice-sample:
+	.venvs/app/bin/python -m bench.voice --sample
 
 lock:
 	.venvs/app/bin/pip install -q -r requirements/app.in && .venvs/app/bin/pip freeze | grep -v '^-e' > requirements/app.lock

@@ -5,6 +5,7 @@ HTTP to calls."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import redis.asyncio as aioredis
@@ -14,7 +15,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from agencies.catalog import CatalogFile
 from agencies.subscriptions import SubscriptionStore
-from connectors import generic, handoffs, health, messenger, rubika
+from connectors import generic, handoffs, health, messenger, rubika, voice_links
 from connectors import web as webchat
 from connectors.delivery import Adapter, Deliverer
 from connectors.keys import (
@@ -38,6 +39,8 @@ from connectors.keys import (
     SEND_QUEUES,
     SOURCES,
     SUBSCRIPTIONS,
+    VOICE_LINKS,
+    WEB_CONFIG,
 )
 from connectors.numbered import NumberedOptions
 from connectors.outbox import Outbox
@@ -46,6 +49,8 @@ from connectors.router import Router
 from connectors.sendqueue import ChatQueues
 from connectors.settings import GatewaySettings, url_list
 from connectors.signing import ReplayGuard
+from connectors.voice import DEFAULT_CACHE, VoiceMaker
+from connectors.voice_offer import VoiceOffer
 from content.loader import load_articles
 from content.replies import Replies
 from content.store import ContentStore
@@ -65,6 +70,7 @@ ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamRespons
     ("POST", "/webhooks/generic/{source}", generic.receive),
     ("POST", "/webhooks/messenger/{name}/{secret}", messenger.receive),
     ("POST", "/webhooks/rubika/{secret}/{kind:update|inline}", rubika.receive),
+    ("GET", voice_links.PATH, voice_links.serve),
     ("POST", "/webhooks/agency/{agency}/case-updates", agency_updates.case_updates),
     ("POST", "/admin/announcements", announcements.post_announcement),
     ("GET", "/admin/announcements/{id}", announcements.get_announcement),
@@ -126,16 +132,30 @@ def lifecycle(settings: GatewaySettings) -> list[tuple[str, Any]]:
     ]
 
 
-def channel_adapters(router: Router, queues: ChatQueues, replies: Replies, public_url: str) -> dict[str, Adapter]:
+def channel_adapters(
+    router: Router, queues: ChatQueues, replies: Replies, public_url: str, voice: VoiceMaker | None = None
+) -> dict[str, Adapter]:
     """The messengers and Rubika that config/channels.yml gives a token, by channel name."""
     adapters: dict[str, Adapter] = {
-        profile.name: messenger.MessengerAdapter(profile, router, queues, replies, public_url)
+        profile.name: messenger.MessengerAdapter(profile, router, queues, replies, public_url, voice)
         for profile in messenger.load_profiles()
     }
     rubika_profile = rubika.load_profile()
     if rubika_profile is not None:
-        adapters[rubika.CHANNEL] = rubika.RubikaAdapter(rubika_profile, router, queues, replies, public_url)
+        adapters[rubika.CHANNEL] = rubika.RubikaAdapter(rubika_profile, router, queues, replies, public_url, voice)
     return adapters
+
+
+def setup_voice(app: web.Application, settings: GatewaySettings, redis: aioredis.Redis) -> VoiceMaker:
+    """Replies as voice: the maker and its signed links (after the web chat's setup: its key signs them)."""
+    maker = VoiceMaker(
+        Path(settings.voice_cache_dir) if settings.voice_cache_dir else DEFAULT_CACHE, settings.voice_cache_mb << 20
+    )
+    signer = app[WEB_CONFIG].sessions.signer(voice_links.SALT)
+    app[VOICE_LINKS] = voice_links.VoiceLinks(redis, signer, maker, int(settings.voice_link_hours * 3600), settings.public_url)
+    if not maker.engine.available():
+        logger.warning("espeak-ng or opusenc is not installed: replies are not offered as voice")
+    return maker
 
 
 def create_app(settings: GatewaySettings) -> web.Application:
@@ -170,7 +190,11 @@ def create_app(settings: GatewaySettings) -> web.Application:
     queues = app[SEND_QUEUES] = ChatQueues(
         redis, pace_seconds=settings.chat_pace_seconds, bot_per_second=settings.bot_messages_per_second
     )
-    app[ADAPTERS] = channel_adapters(router, queues, replies, settings.public_url)
+    maker = setup_voice(app, settings, redis)
+    app[ADAPTERS] = channel_adapters(router, queues, replies, settings.public_url, maker)
+    # «🔊 بشنوید» where a citizen can play a voice message.
+    playing = {webchat.CHANNEL, *app[ADAPTERS]} if maker.engine.available() else set()
+    router.voice = VoiceOffer(redis, replies, router.buttons, playing)
     app[DELIVERER] = Deliverer(router, app[OUTBOX], queues, app[ADAPTERS], app[SOURCES], app[CALLBACKS], app[NUMBERED], replies)
     app[SUBSCRIPTIONS] = SubscriptionStore(redis)
     # Subscriptions written down in the database (put back when Redis lost them); the daily retention purge.

@@ -22,11 +22,12 @@ from tenacity import retry_if_exception_type
 
 from agencies.lazy_session import LazySession
 from connectors.channel_config import channel_entries
-from connectors.keys import CALLBACKS, NUMBERED, REPLIES, ROUTER, SOURCES
+from connectors.keys import CALLBACKS, NUMBERED, REPLIES, ROUTER, SOURCES, VOICE_LINKS
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.numbered import numbered_text
 from connectors.retry import retrying
 from connectors.signing import forget_signature_on_failure, read_signed, signed_headers
+from connectors.voice import MIME_TYPE
 from nlu.identifiers import normalize_phone
 from nlu.logtag import conversation_tag
 
@@ -89,11 +90,29 @@ def inbound(source: GenericSource, body: GenericBody, button_id: Optional[str]) 
 
 
 def render(source: GenericSource, conversation_id: str, replies: list[OutboundMessage], hint: str) -> dict:
-    if source.buttons:
-        shown = [r.model_dump() for r in replies]
-    else:
-        shown = [{"text": numbered_text(r, hint), "buttons": []} for r in replies]
+    """The body a bridge gets; a reply with a voice link carries ``audio``: {url, mime_type}."""
+    shown = []
+    for reply in replies:
+        if source.buttons:
+            item = reply.model_dump(exclude={"speak", "audio_url"})
+        else:
+            item = {"text": numbered_text(reply, hint), "buttons": []}
+        if reply.audio_url:
+            item["audio"] = {"url": reply.audio_url, "mime_type": MIME_TYPE}
+        shown.append(item)
     return {"conversation_id": conversation_id, "replies": shown}
+
+
+async def with_audio(request: web.Request, replies: list[OutboundMessage]) -> list[OutboundMessage]:
+    """Each reply with a signed link to its voice, made when the bridge first plays it."""
+    links = request.app.get(VOICE_LINKS)
+    if links is None:
+        return replies
+    base = links.base_url or str(request.url.origin())
+    return [
+        r.model_copy(update={"audio_url": await links.url(r.speak or r.text, base)}) if (r.speak or r.text).strip() else r
+        for r in replies
+    ]
 
 
 class CallbackSender:
@@ -166,10 +185,11 @@ async def receive(request: web.Request) -> web.Response:
         stored = await router.dedup.result(conversation_id, body.message_id)
         if stored is None:
             return web.json_response({"error": "in_progress"}, status=409)
-        replies = [OutboundMessage.model_validate(r) for r in json.loads(stored)]
+        replies = await with_audio(request, [OutboundMessage.model_validate(r) for r in json.loads(stored)])
         return web.json_response({**render(source, conversation_id, replies, hint), "duplicate": True})
     if not source.buttons:
         await numbered.remember(conversation_id, replies)
+    replies = await with_audio(request, replies)
     answer = render(source, conversation_id, replies, hint)
     if source.callback_url:
         request.app[CALLBACKS].send(source, answer)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from connectors.router import Router
     from connectors.sendqueue import ChatQueues
     from connectors.signing import ReplayGuard
+    from connectors.voice_links import VoiceLinks
     from connectors.web import WebConfig
     from content.replies import Replies
     from desk.handoff import HandoffService
@@ -39,6 +40,7 @@ REPLIES: web.AppKey[Replies] = web.AppKey("replies")
 # A signed request (generic webhook, agency callback) is let in once: read_signed refuses a
 # replay when the app has this guard.
 REPLAYS: web.AppKey[ReplayGuard] = web.AppKey("replay_guard")
+VOICE_LINKS: web.AppKey[VoiceLinks] = web.AppKey("voice_links")
 
 # Channels: messenger and Rubika adapters by channel name, generic webhook sources, web chat.
 ADAPTERS: web.AppKey[dict[str, Adapter]] = web.AppKey("channel_adapters")

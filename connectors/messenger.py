@@ -39,6 +39,7 @@ from connectors.retry import retrying
 from connectors.router import Router
 from connectors.sendqueue import ChatQueues, SendFailure
 from connectors.signing import same_secret
+from connectors.voice import VoiceMaker, voice_file
 from content.replies import Replies
 from desk.codes import read_code
 from nlu.identifiers import normalize_phone
@@ -122,9 +123,16 @@ def _is_id(value: object) -> bool:
 
 class MessengerAdapter:
     def __init__(
-        self, profile: MessengerProfile, router: Router, queues: ChatQueues, replies: Replies, public_url: str = ""
+        self,
+        profile: MessengerProfile,
+        router: Router,
+        queues: ChatQueues,
+        replies: Replies,
+        public_url: str = "",
+        voice: Optional[VoiceMaker] = None,
     ) -> None:
         self.profile = profile
+        self._voice = voice
         self._router = router
         self._queues = queues
         self._replies = replies
@@ -308,11 +316,21 @@ class MessengerAdapter:
     async def send_one(self, chat_id: str, message: OutboundMessage) -> None:
         """One message; network errors retried with backoff (429s by the rate limiter), then a
         SendFailure: worth retrying later, or not (the bot blocked, the chat gone)."""
-        await self._call(
-            lambda: self.application.bot.send_message(
-                chat_id=self._chat(chat_id), text=message.text, reply_markup=self._markup(message)
+        voice = await voice_file(self._voice, message)
+        if message.text or voice is None:
+            text = message.text or message.speak or ""
+            # With a voice after it, the buttons go on the voice: the last thing the chat shows.
+            markup = None if voice is not None and message.buttons else self._markup(message)
+            await self._call(
+                lambda: self.application.bot.send_message(chat_id=self._chat(chat_id), text=text, reply_markup=markup)
             )
-        )
+        if voice is not None:
+            markup = self._markup(message) if message.buttons or not message.text else None
+            await self._call(
+                lambda: self.application.bot.send_voice(
+                    chat_id=self._chat(chat_id), voice=voice.read_bytes(), reply_markup=markup
+                )
+            )
 
     async def show_typing(self, chat_id: str) -> None:
         await self._call(lambda: self.application.bot.send_chat_action(chat_id=self._chat(chat_id), action=ChatAction.TYPING))

@@ -50,3 +50,8 @@ class OutboundMessage(BaseModel):
     # The citizen said goodbye: the web page forgets the conversation it shows. Only the web chat
     # acts on it; it is never serialised to other channels.
     clear_history: bool = Field(default=False, exclude=True)
+    # Words to send as voice with this message (connectors/voice_offer.py); the channel says them
+    # after the text, or alone when ``text`` is empty.
+    speak: Optional[str] = None
+    # Where the web chat's page plays the voice: a signed, expiring link (connectors/voice_links.py).
+    audio_url: Optional[str] = None

@@ -22,6 +22,8 @@ from connectors.lanes import Lanes
 from connectors.models import InboundMessage, OutboundMessage, OutButton
 from connectors.rasa_client import RasaClient, RasaError
 from connectors.rendering import rasa_to_parts
+from connectors.voice_offer import PAYLOADS as VOICE_PAYLOADS
+from connectors.voice_offer import VoiceOffer
 from content.replies import Replies
 from nlu.logtag import conversation_tag
 from nlu.persian import persian_digits
@@ -59,6 +61,8 @@ class Router:
         self._divert = divert
         # Reads call-centre agents' handoff codes (desk/codes.py); set by the gateway.
         self.codes: Optional[CodeDoor] = None
+        # «🔊 بشنوید» and «همیشه صوتی» (connectors/voice_offer.py); set by the gateway.
+        self.voice: Optional[VoiceOffer] = None
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -133,6 +137,8 @@ class Router:
             if button is None:
                 return await self._gateway_reply(conversation, "gateway_button_expired")
             payload, said = button["payload"], button["title"]
+            if self.voice is not None and payload in VOICE_PAYLOADS:
+                return await self.voice.press(message, payload, self.render)
         if payload is None and self.codes is not None:
             # A handoff code opens its payload here; a wrong one is answered here, never by Rasa.
             opened = await self.codes.read(message)
@@ -166,7 +172,8 @@ class Router:
         parts = rasa_to_parts(messages, text_limit)
         if self._divert is not None:
             parts = await self._divert.after_rasa(message, said, parts)
-        return await self.render(conversation, parts)
+        replies = await self.render(conversation, parts)
+        return await self.voice.dress(message, replies) if self.voice is not None else replies
 
     async def render(self, conversation: str, parts: list[tuple[str, list[dict], dict]]) -> list[OutboundMessage]:
         out = []

@@ -24,6 +24,7 @@ from connectors.retry import retrying
 from connectors.router import Router
 from connectors.sendqueue import ChatQueues, SendFailure
 from connectors.signing import same_secret
+from connectors.voice import MIME_TYPE, VoiceMaker, voice_file
 from content.replies import Replies
 
 logger = logging.getLogger("gateway.rubika")
@@ -126,8 +127,10 @@ class RubikaAdapter:
         queues: ChatQueues,
         replies: Replies,
         public_url: str = "",
+        voice: Optional[VoiceMaker] = None,
     ) -> None:
         self.profile = profile
+        self._voice = voice
         self._router = router
         self._queues = queues
         self._replies = replies
@@ -192,11 +195,39 @@ class RubikaAdapter:
         return {"chat_keypad_type": "New", "chat_keypad": {"rows": [row], "resize_keyboard": True, "on_time_keyboard": False}}
 
     async def send_one(self, chat_id: str, message: OutboundMessage) -> None:
-        """One message, retried with backoff; then a SendFailure. (The bot's limit is the queue's.)"""
-        payload = {"chat_id": chat_id, "text": message.text, **self._keypads(message)}
+        """One message (and its voice, when it has one), retried with backoff; then a SendFailure.
+        (The bot's limit is the queue's.)"""
+        voice = await voice_file(self._voice, message)
+        if message.text or voice is None:
+            # With a voice after it, the buttons go on the voice: the last thing the chat shows.
+            keypads = {} if voice is not None and message.buttons else self._keypads(message)
+            payload = {"chat_id": chat_id, "text": message.text or message.speak or "", **keypads}
+            await self._send(lambda: self.call("sendMessage", payload))
+        if voice is not None:
+            keypads = self._keypads(message) if message.buttons or not message.text else {}
+            file_id = await self._send(lambda: self._upload(voice.read_bytes()))
+            await self._send(lambda: self.call("sendFile", {"chat_id": chat_id, "file_id": file_id, **keypads}))
+
+    async def _upload(self, ogg: bytes) -> str:
+        """Rubika's file upload: an upload address from requestSendFile, the file POSTed there."""
+        address = (await self.call("requestSendFile", {"type": "Voice"})).get("upload_url")
+        if not isinstance(address, str):
+            raise RubikaError("no upload_url", transient=True)
+        form = aiohttp.FormData()
+        form.add_field("file", ogg, filename="voice.ogg", content_type=MIME_TYPE)
+        async with self._session.get().post(address, data=form) as response:
+            if response.status >= 500 or response.status == 429:
+                raise RubikaError(f"upload http {response.status}", transient=True)
+            body = await response.json(content_type=None)
+        file_id = (body.get("data") or {}).get("file_id") if isinstance(body, dict) else None
+        if not isinstance(file_id, str):
+            raise RubikaError("upload refused", transient=False)
+        return file_id
+
+    async def _send(self, call):  # type: ignore[no-untyped-def]
         try:
-            await retrying(
-                lambda: self.call("sendMessage", payload),
+            return await retrying(
+                call,
                 retry_if_exception_type((aiohttp.ClientError, asyncio.TimeoutError)) | _transient,
             )
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:

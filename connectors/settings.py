@@ -67,3 +67,8 @@ class GatewaySettings(BaseSettings):
     chat_pace_seconds: float = 1.0
     # Messages a second a bot may send, across every gateway process (Telegram's limit is about 30).
     bot_messages_per_second: int = 30
+    # Replies as voice (connectors/voice.py): where made voices are kept, and how much of them.
+    voice_cache_dir: str = ""  # empty: .run/voice in the checkout
+    voice_cache_mb: int = 200
+    # How long a signed link to a reply's voice (web chat, generic webhook) plays.
+    voice_link_hours: float = 24

@@ -24,7 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from connectors.jsonbody import json_object
-from connectors.keys import KEEPALIVE, OUTBOX, REPLIES, ROUTER, WEB_CONFIG
+from connectors.keys import KEEPALIVE, OUTBOX, REPLIES, ROUTER, VOICE_LINKS, WEB_CONFIG
 from connectors.models import InboundMessage, OutboundMessage
 from connectors.settings import GatewaySettings
 from connectors.streamhub import StreamHub, Subscription
@@ -43,7 +43,7 @@ CHANNEL = "web"
 _STREAM_ID = re.compile(r"[0-9]{1,19}(?:-[0-9]{1,19})?")
 # The page loads only its own script and style, talks only to its own origin, and is never framed.
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -239,10 +239,14 @@ async def post_message(request: web.Request) -> web.Response:
     replies = await router.handle(message, text_limit=2000, on_accepted=echo)
     if replies is None:
         return web.json_response({"status": "duplicate"})
+    links = request.app.get(VOICE_LINKS)
     for reply in replies:
         if reply.clear_history:
             # Goodbye: a reload (or anyone at this computer later) no longer sees the conversation.
             await outbox.clear(message.conversation_id)
+        if reply.speak and links is not None:
+            # The page plays it from the gateway, same origin (the CSP's media-src).
+            reply = reply.model_copy(update={"audio_url": await links.url(reply.speak)})
         await outbox.put(message.conversation_id, reply)
     return web.json_response({"status": "ok", "replies": len(replies)})
 

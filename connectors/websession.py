@@ -50,6 +50,11 @@ class WebSessions:
         cookie = TimestampSigner(self._secret, salt=SALT).sign(session_id).decode()
         return cookie, hashlib.sha256(session_id.encode()).hexdigest()[:32]
 
+    def signer(self, salt: str) -> TimestampSigner:
+        """A signer with this gateway's key for other links it hands out (e.g. voice, under its
+        own ``salt`` so one kind of signed value is never taken for another)."""
+        return TimestampSigner(self._secret, salt=salt)
+
     def chat_id(self, cookie: Optional[str]) -> Optional[str]:
         return chat_id_of(cookie or "", self._secret, int(self.max_age_seconds))
 

@@ -4,6 +4,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
 if [ -z "${REDIS_URL:-}" ]; then ensure_debian redis-server:redis-server; fi
+ensure_debian espeak-ng:espeak-ng opusenc:opus-tools  # replies as voice (connectors/voice.py)
 ensure_debian /usr/share/hunspell/fa_IR.dic:myspell-fa  # the speller's Persian word list, read when training
 ensure_environments
 ensure_secrets

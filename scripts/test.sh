@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 # PostgreSQL for the desk's database tests, which start their own server (tests/desk/conftest.py).
 initdb="$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | head -n1 || true)"
-ensure_debian redis-server:redis-server chromium:chromium fc-list:fontconfig /usr/share/hunspell/fa_IR.dic:myspell-fa \
+ensure_debian redis-server:redis-server espeak-ng:espeak-ng opusenc:opus-tools chromium:chromium fc-list:fontconfig /usr/share/hunspell/fa_IR.dic:myspell-fa \
   "${initdb:-/usr/lib/postgresql/bin/initdb}:postgresql"
 ensure_environments
 export HAMYAR_RASA_BIN="$RASA_BIN" HAMYAR_CHROMIUM="${HAMYAR_CHROMIUM:-$(command -v chromium)}"

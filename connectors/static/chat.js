@@ -35,6 +35,15 @@ function agentBubble(name, text) {
 function showBot(message) {
   if (message.text && message.agent_name) agentBubble(message.agent_name, message.text);
   else if (message.text) bubble(message.text, "bot");
+  if (message.audio_url) {
+    // A reply as voice (the citizen pressed «🔊 بشنوید» or chose «همیشه صوتی»).
+    const div = bubble("", "bot voice");
+    const audio = document.createElement("audio");
+    audio.controls = true;
+    audio.preload = "none";
+    audio.src = message.audio_url;
+    div.appendChild(audio);
+  }
   if (message.buttons && message.buttons.length) {
     const row = document.createElement("div");
     row.className = "buttons";

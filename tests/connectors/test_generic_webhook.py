@@ -66,3 +66,16 @@ async def test_a_genuine_message_is_answered_even_when_rasa_is_down(gateway):
     # No buttons on SMS: the options are numbered in the text.
     assert "مشکلی در سامانه همیار" in answer["replies"][0]["text"]
     assert "۱. منوی اصلی" in answer["replies"][0]["text"] and answer["replies"][0]["buttons"] == []
+
+
+async def test_each_reply_carries_a_signed_link_to_its_voice(gateway):
+    body = message(message_id="voice-1")
+    status, answer = await post(f"{gateway}/sms", body, signed_headers("s3cret", body))
+    assert status == 200
+    audio = answer["replies"][0]["audio"]
+    assert audio["mime_type"] == "audio/ogg" and "/voice/" in audio["url"] and "speak" not in answer["replies"][0]
+    async with aiohttp.ClientSession() as session:
+        async with session.get(audio["url"]) as response:
+            assert response.status == 200 and (await response.read())[:4] == b"OggS"
+        async with session.get(audio["url"].replace("/voice/", "/voice/x")) as response:
+            assert response.status == 403

@@ -21,6 +21,7 @@ class FakeBotApi:
         self.profile = profile
         self.sent: list[dict] = []
         self.calls: list[str] = []
+        self.voices: list[dict] = []  # sendVoice: chat_id, the OGG bytes, reply_markup
         # What reached each chat, in order: (method, chat_id, text, monotonic time).
         self.events: list[tuple[str, object, str, float]] = []
         self.webhook: dict = {}
@@ -133,6 +134,21 @@ class FakeBotApi:
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": kind},
             "text": params.get("text", ""),
+        }
+
+    async def _sendVoice(self, params: dict) -> dict:  # noqa: N802
+        """A voice note arrives as a multipart upload; its bytes are kept in ``voices``."""
+        voice = params.get("voice")
+        data = voice.file.read() if hasattr(voice, "file") else b""
+        self.voices.append({"chat_id": params["chat_id"], "ogg": data, "reply_markup": params.get("reply_markup")})
+        self.events.append(("sendVoice", params["chat_id"], "", time.monotonic()))
+        self.sent.append({"chat_id": params["chat_id"], "voice": len(data), "reply_markup": params.get("reply_markup")})
+        self._sent_event.set()
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "voice": {"file_id": f"v{len(self.voices)}", "file_unique_id": f"u{len(self.voices)}", "duration": 1},
         }
 
     async def _answerCallbackQuery(self, params: dict) -> bool:  # noqa: N802

@@ -12,6 +12,7 @@ from aiohttp import web
 class FakeRubikaApi:
     def __init__(self) -> None:
         self.sent: list[dict] = []
+        self.uploads: dict[str, bytes] = {}  # file_id: the bytes uploaded (requestSendFile, then a POST)
         self.endpoints: dict[str, str] = {}
         self.redis_url = ""  # the Redis of the gateway under test, for tests that wait on its queues
         self.failures: list[tuple[int, str]] = []
@@ -39,7 +40,17 @@ class FakeRubikaApi:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v3/{token}/{method}", self._handle)
+        app.router.add_post("/upload/{ticket}", self._upload)
         return app
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            return web.json_response({"status": "INVALID_INPUT"}, status=400)
+        file_id = f"f{request.match_info['ticket']}"
+        self.uploads[file_id] = upload.file.read()
+        return web.json_response({"status": "OK", "data": {"file_id": file_id}})
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -54,6 +65,17 @@ class FakeRubikaApi:
                 http_status, api_status = self.failures.pop(0)
                 return web.json_response({"status": api_status}, status=http_status)
             self.sent.append({**body, "at": time.monotonic()})
+            self._event.set()
+            return web.json_response({"status": "OK", "data": {"message_id": str(next(self._ids))}})
+        if method == "requestSendFile":
+            if body.get("type") not in ("File", "Image", "Voice", "Music", "Gif", "Video"):
+                return web.json_response({"status": "INVALID_INPUT"}, status=400)
+            ticket = str(next(self._ids))
+            return web.json_response({"status": "OK", "data": {"upload_url": str(request.url.with_path(f"/upload/{ticket}"))}})
+        if method == "sendFile":
+            if body.get("file_id") not in self.uploads:
+                return web.json_response({"status": "INVALID_INPUT"}, status=400)
+            self.sent.append({**body, "text": body.get("text", ""), "at": time.monotonic()})
             self._event.set()
             return web.json_response({"status": "OK", "data": {"message_id": str(next(self._ids))}})
         return web.json_response({"status": "INVALID_INPUT"}, status=400)

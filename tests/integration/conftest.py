@@ -24,6 +24,9 @@ from scripts.readiness import http_ok, stop_all, wait_healthy  # noqa: F401 - ht
 from tests.conftest import RASA_BIN, RASA_ENV, ROOT, free_port, once_per_session
 from tests.integration.desk_hours import desk_config
 
+# The gateway's voice buttons (bot/replies.yml voice_buttons).
+VOICE_TITLES = ("🔊 بشنوید", "همیشه صوتی", "فقط نوشته")
+
 
 @dataclass
 class Stack:
@@ -301,7 +304,9 @@ class Chat:
         return "\n".join(m["text"] for m in self.last)
 
     def buttons(self) -> list[str]:
-        return [b["title"] for m in self.last for b in m.get("buttons", [])]
+        """The assistant's buttons on the last turn, without the gateway's «🔊 بشنوید» that every
+        answer carries (connectors/voice_offer.py; tests/connectors/test_voice.py tests it)."""
+        return [b["title"] for m in self.last for b in m.get("buttons", []) if b["title"] not in VOICE_TITLES]
 
     def slots(self) -> dict:
         return self.stack.tracker(self.conversation_id)["slots"]

@@ -1,0 +1,79 @@
+"""Signed, expiring links to a reply's voice, served by the gateway: ``GET /voice/{token}.ogg``.
+
+The token is the voice's cache name (connectors/voice.py) signed with the web session key under
+its own salt, with the time it was made: an altered or made-up token is answered 403, one older
+than ``lifetime_seconds`` 410. The words behind a name are kept in Redis as long as its links
+live, so the voice is made when a link is first played, never for a reply nobody plays.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import redis.asyncio as aioredis
+from aiohttp import web
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+
+from connectors.keys import VOICE_LINKS
+from connectors.voice import MIME_TYPE, VoiceError, VoiceMaker
+
+logger = logging.getLogger("gateway.voice")
+SALT = "hamyar.voice.link"
+PATH = "/voice/{token}.ogg"
+_NAME = re.compile(r"[0-9a-f]{32}")
+
+
+def _text_key(name: str) -> str:
+    return f"hamyar:voice:text:{name}"
+
+
+class VoiceLinks:
+    def __init__(
+        self, redis: aioredis.Redis, signer: TimestampSigner, maker: VoiceMaker, lifetime_seconds: int, base_url: str = ""
+    ) -> None:
+        self._redis = redis
+        # The gateway's public address (PUBLIC_URL), for links that leave the page's origin.
+        self.base_url = base_url.rstrip("/")
+        self._signer = signer
+        self.maker = maker
+        self.lifetime_seconds = lifetime_seconds
+
+    async def url(self, text: str, base_url: str = "") -> str:
+        """A link to ``text`` said aloud; absolute when ``base_url`` (an address of the gateway) is given."""
+        name = self.maker.path_for(text).stem
+        await self._redis.set(_text_key(name), text, ex=self.lifetime_seconds)
+        token = self._signer.sign(name).decode()
+        return base_url.rstrip("/") + PATH.format(token=token)
+
+    async def words(self, token: str) -> str:
+        """The words a token names; HTTPForbidden when it is not ours, HTTPGone when it has expired."""
+        try:
+            name = self._signer.unsign(token, max_age=self.lifetime_seconds).decode()
+        except SignatureExpired:
+            raise web.HTTPGone() from None
+        except (BadSignature, UnicodeDecodeError):
+            raise web.HTTPForbidden() from None
+        if not _NAME.fullmatch(name):
+            raise web.HTTPForbidden()
+        text = await self._redis.get(_text_key(name))
+        if text is None:
+            raise web.HTTPGone()
+        return text
+
+
+async def serve(request: web.Request) -> web.StreamResponse:
+    """``GET /voice/{token}.ogg``: the voice, made now if it is not cached yet."""
+    links = request.app[VOICE_LINKS]
+    token = request.match_info["token"]
+    if len(token) > 200:
+        raise web.HTTPForbidden()
+    text = await links.words(token)
+    try:
+        path = await links.maker.ogg(text)
+    except VoiceError as error:
+        logger.error("voice not made error=%s", error)
+        raise web.HTTPServiceUnavailable() from None
+    return web.FileResponse(
+        path, headers={"Content-Type": MIME_TYPE, "Cache-Control": f"private, max-age={links.lifetime_seconds}"}
+    )
