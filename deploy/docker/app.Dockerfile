@@ -12,6 +12,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/venv/bin:$PATH \
     HOME=/tmp
 
+# Spoken replies (connectors/voice.py): espeak-ng's Persian voice and the OGG/Opus encoder, as
+# `make run` installs them.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng opus-tools \
+ && rm -rf /var/lib/apt/lists/*
+
 # Exactly what the tests ran with: the lock file, installed without resolving again (as
 # scripts/common.sh's ensure_venv does).
 COPY requirements/app.lock /tmp/app.lock
