@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Callable, Mapping, Optional
 
 import psutil
 import yaml
@@ -45,38 +45,30 @@ def with_tracker_store(endpoints: Path, store_type: str, out: Path) -> Path:
     return out
 
 
-def tree_cpu_seconds(process: psutil.Process) -> float:
-    """User and system CPU of a process and its living descendants."""
+def tree_sum(process: psutil.Process, measure: Callable[[psutil.Process], float]) -> float:
+    """``measure`` of a process and each of its living descendants, added up."""
     total = 0.0
     for member in [process, *process.children(recursive=True)]:
         try:
-            times = member.cpu_times()
+            total += measure(member)
         except psutil.NoSuchProcess:
             continue
-        total += times.user + times.system
     return total
+
+
+def tree_cpu_seconds(process: psutil.Process) -> float:
+    """User and system CPU of a process and its living descendants."""
+    return tree_sum(process, lambda member: sum(member.cpu_times()[:2]))
 
 
 def tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        try:
-            total += member.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return total
+    return int(tree_sum(process, lambda member: member.memory_info().rss))
 
 
 def tree_pss(process: psutil.Process) -> int:
     """Proportional set size: each page shared by several processes counted once in all (split
     between them). Reading it walks /proc/<pid>/smaps, so it is taken after a run, not sampled."""
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        try:
-            total += member.memory_full_info().pss
-        except psutil.NoSuchProcess:
-            continue
-    return total
+    return int(tree_sum(process, lambda member: member.memory_full_info().pss))
 
 
 class RssSampler:
