@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agencies.sealing import Sealer, SealingKeyMissing
-from desk.db import make_engine, session_factory, shown, upgrade_engine
+from desk.db import make_engine, session_factory, shown, unshared_database, upgrade_engine
 from desk.desk_config import DeskConfig, load_desk_config
 from desk.models import utcnow
 from desk.queue import HandoffQueue
@@ -26,6 +26,10 @@ from desk.settings import DeskSettings
 
 logger = logging.getLogger("gateway.desk")
 OFF_WARNING = "the call-centre desk is off (no handoff to a person, no staff pages): HAMYAR_DATA_KEY is not set"
+
+
+class SharedDatabaseRequired(RuntimeError):
+    """The gateway runs as one of several replicas (Kubernetes) on a SQLite file of its own."""
 
 
 @dataclass
@@ -60,8 +64,13 @@ class DeskRuntime:
 def open_runtime(
     redis: aioredis.Redis, settings: Optional[DeskSettings] = None, config: Optional[DeskConfig] = None
 ) -> DeskRuntime:
-    """The desk's engine, sessions and (when the key is set) sealer and queue; logs one warning when off."""
+    """The desk's engine, sessions and (when the key is set) sealer and queue; logs one warning when
+    off. Refuses (``SharedDatabaseRequired``, logged) a SQLite database under Kubernetes."""
     settings = settings or DeskSettings()
+    problem = unshared_database(settings.database_url)
+    if problem:
+        logger.error(problem)
+        raise SharedDatabaseRequired(problem)
     config = config or load_desk_config()
     engine = make_engine(settings.database_url)
     runtime = DeskRuntime(settings, config, engine, session_factory(engine), None, None)

@@ -11,12 +11,17 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
-from desk.db import make_engine
+from desk.db import lock_for_migration, make_engine
 from desk.models import Base
 from desk.settings import DeskSettings
 
 config = context.config
 url: str = config.attributes.get("url") or DeskSettings().database_url
+
+
+def run_locked(connection: Connection) -> None:
+    lock_for_migration(connection)
+    run_migrations(connection)
 
 
 def run_migrations(connection: Connection) -> None:
@@ -30,7 +35,8 @@ async def run_online() -> None:
     engine = make_engine(url)
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(run_migrations)
+            # Alone, in one transaction, as desk.db's upgrade (the caller's connection is locked already).
+            await connection.run_sync(run_locked)
             await connection.commit()
     finally:
         await engine.dispose()

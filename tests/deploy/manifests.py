@@ -46,6 +46,10 @@ def containers(workload: Resource) -> list[dict[str, Any]]:
     return workload["spec"]["template"]["spec"]["containers"]
 
 
+def init_containers(workload: Resource) -> list[dict[str, Any]]:
+    return workload["spec"]["template"]["spec"].get("initContainers") or []
+
+
 def selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     """Whether a label selector (plain, or with matchLabels / matchExpressions) matches labels."""
     if "matchLabels" not in selector and "matchExpressions" not in selector:
@@ -177,13 +181,32 @@ def _policy_problems(resources: list[Resource], policy: Resource) -> list[str]:
     return problems
 
 
+def egress_allows(resources: list[Resource], labels: Mapping[str, str], port: int) -> bool:
+    """Whether pods with ``labels`` may open connections to ``port`` (somewhere): their egress is
+    open while no NetworkPolicy with an Egress type selects them, and then only where a rule of
+    one of those allows the port (a rule without ports allows every port)."""
+    policies = [
+        policy
+        for policy in of_kind(resources, "NetworkPolicy")
+        if "Egress" in (policy["spec"].get("policyTypes") or ()) and selects(policy["spec"]["podSelector"], labels)
+    ]
+    if not policies:
+        return True
+    for policy in policies:
+        for rule in policy["spec"].get("egress") or ():
+            ports = rule.get("ports")
+            if not ports or any(entry.get("port") in (None, port) for entry in ports):
+                return True
+    return False
+
+
 def check_references(resources: list[Resource]) -> list[str]:
     """Every ConfigMap, Secret and key a container reads exists (optional keys too: the Secret's
     manifest is where an operator learns every key); every $(NAME) in a value is defined before
     it; HorizontalPodAutoscalers and Ingresses name what exists."""
     problems = []
     for workload in of_kind(resources, *WORKLOADS):
-        for container in containers(workload):
+        for container in [*init_containers(workload), *containers(workload)]:
             where = f"{workload['metadata']['name']}/{container['name']}"
             problems += _env_problems(resources, container, where)
     for hpa in of_kind(resources, "HorizontalPodAutoscaler"):
@@ -228,14 +251,16 @@ def _env_problems(resources: list[Resource], container: Mapping[str, Any], where
 
 
 def check_containers(resources: list[Resource]) -> list[str]:
-    """Every container has requests and limits, readiness and liveness probes on its own ports,
-    and runs as no root, unprivileged, on a read-only root filesystem."""
+    """Every container has requests and limits, readiness and liveness probes on its own ports
+    (init containers, which run to completion, none), and runs as no root, unprivileged, on a
+    read-only root filesystem."""
     problems = []
     for workload in of_kind(resources, *WORKLOADS):
         pod = workload["spec"]["template"]["spec"]
         if not (pod.get("securityContext") or {}).get("runAsNonRoot"):
             problems.append(f"{workload['metadata']['name']}: pods may run as root")
-        for container in containers(workload):
+        initial = init_containers(workload)
+        for container in [*initial, *containers(workload)]:
             where = f"{workload['metadata']['name']}/{container['name']}"
             resources_ = container.get("resources") or {}
             for part in ("requests", "limits"):
@@ -246,7 +271,7 @@ def check_containers(resources: list[Resource]) -> list[str]:
             for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
                 spec = container.get(probe)
                 if spec is None:
-                    if probe != "startupProbe":
+                    if probe != "startupProbe" and container not in initial:
                         problems.append(f"{where}: no {probe}")
                     continue
                 port = (spec.get("httpGet") or spec.get("tcpSocket") or {}).get("port")

@@ -45,6 +45,9 @@ PLACEHOLDERS = ("", "CHANGE_ME")
 # Addresses make run gives that the cluster leaves empty on purpose, and why.
 LEFT_EMPTY = {"ACTIONS_URL": "only Rasa may reach the action servers (network-policies.yaml); Kubernetes probes them"}
 _VARIABLE = re.compile(r"\$\{(\w+)")
+# The desk's database (desk/db.py): PostgreSQL's port, and the command that migrates it.
+DATABASE_PORT = 5432
+MIGRATE = ["python", "-m", "desk.db", "upgrade"]
 # Every messenger on, so that every webhook secret the configuration can ask for is listed.
 ALL_MESSENGERS_ON = {name: "set" for name in ("TELEGRAM_TOKEN", "BALE_TOKEN", "SPLUS_TOKEN", "RUBIKA_TOKEN")}
 
@@ -197,6 +200,39 @@ def ingress_problems(resources: list[m.Resource]) -> list[str]:
     )
 
 
+def database_problems(resources: list[m.Resource]) -> list[str]:
+    """The gateway reads DATABASE_URL from hamyar-secrets; an init container of its pods runs the
+    migration with its image and the same settings; its pods may reach PostgreSQL's port."""
+    gateways = [w for w in m.of_kind(resources, *m.WORKLOADS) if m.pod_labels(w).get("app.kubernetes.io/component") == "gateway"]
+    if not gateways:
+        return ["gateway: no workload"]
+    workload = gateways[0]
+    gateway = m.containers(workload)[0]
+    env = m.environment(resources, gateway)
+    url = env.get("DATABASE_URL")
+    problems = []
+    if url is None or (url.source, url.ref, url.key) != ("secret", "hamyar-secrets", "DATABASE_URL"):
+        problems.append(f"gateway: DATABASE_URL is not read from hamyar-secrets ({url})")
+    migrations = [c for c in m.init_containers(workload) if [str(part) for part in c.get("command") or ()] == MIGRATE]
+    if not migrations:
+        problems.append(f"gateway: no init container runs {' '.join(MIGRATE)}")
+    for init in migrations:
+        if init.get("image") != gateway.get("image"):
+            problems.append(
+                f"gateway: the init container {init['name']} runs {init.get('image')}, the gateway {gateway.get('image')}"
+            )
+        if init.get("envFrom") != gateway.get("envFrom"):
+            problems.append(f"gateway: the init container {init['name']} has other settings (envFrom) than the gateway")
+        for name, var in m.environment(resources, init).items():
+            if env.get(name) != var:
+                problems.append(f"gateway: the init container {init['name']} has {name} other than the gateway's")
+        if "DATABASE_URL" not in m.environment(resources, init):
+            problems.append(f"gateway: the init container {init['name']} has no DATABASE_URL")
+    if not m.egress_allows(resources, m.pod_labels(workload), DATABASE_PORT):
+        problems.append(f"gateway: a NetworkPolicy stops its pods reaching the database's port {DATABASE_PORT}")
+    return problems
+
+
 def everything(resources: list[m.Resource]) -> list[str]:
     return [
         *m.check_selectors(resources),
@@ -206,6 +242,7 @@ def everything(resources: list[m.Resource]) -> list[str]:
         *secret_problems(resources),
         *command_problems(resources),
         *ingress_problems(resources),
+        *database_problems(resources),
     ]
 
 
@@ -293,6 +330,37 @@ BREAKAGES = [
         "path: /health\n              port: http",
         "path: /health\n              port: 5056",
         "readinessProbe on port 5056",
+    ),
+    (
+        "gateway.yaml",
+        "secretKeyRef: {name: hamyar-secrets, key: DATABASE_URL, optional: true}\n          # 76",
+        "secretKeyRef: {name: hamyar-secrets, key: DATABASE_URL, optional: true}\n            - {name: DATABASE_URL, value: x}\n          # 76",
+        "the init container migrate has DATABASE_URL other than the gateway's",
+    ),
+    (
+        "gateway.yaml",
+        'image: registry.example.org/hamyar/app:v1\n          command: ["python", "-m", "desk.db", "upgrade"]',
+        'image: registry.example.org/hamyar/app:v0\n          command: ["python", "-m", "desk.db", "upgrade"]',
+        "the init container migrate runs registry.example.org/hamyar/app:v0",
+    ),
+    ("gateway.yaml", '"desk.db", "upgrade"]', '"desk.db", "upgrad"]', "no init container runs python -m desk.db upgrade"),
+    (
+        "gateway.yaml",
+        "key: DATABASE_URL, optional: true}\n            # Watched",
+        'key: DATABASE_URL, optional: true}\n            - {name: DATABASE_URL, value: "postgresql+asyncpg://db/hamyar"}\n            # Watched',
+        "gateway: DATABASE_URL is not read from hamyar-secrets",
+    ),
+    (
+        "gateway.yaml",
+        "              memory: 192Mi\n          securityContext:\n            allowPrivilegeEscalation: false",
+        "              memory: 192Mi\n          securityContext:\n            allowPrivilegeEscalation: true",
+        "hamyar-gateway/migrate: privilege escalation allowed",
+    ),
+    (
+        "network-policies.yaml",
+        'policyTypes: ["Ingress"]',
+        'policyTypes: ["Ingress", "Egress"]',
+        "reaching the database's port 5432",
     ),
 ]
 
