@@ -1,5 +1,5 @@
 # The two commands of the README, and a few for developers.
-.PHONY: run status test fuzz bench-nlu bench-load bench-normaliser bench-voice voice-sample lock validate
+.PHONY: run status test fuzz bench-nlu bench-load bench-bending bench-normaliser bench-voice voice-sample lock validate
 
 run:
 	@bash scripts/run.sh
@@ -24,6 +24,10 @@ bench-nlu:
 # The whole path under load, and one conversation to 1,010 turns (at most about 13 min; ARGS=--quick: 8).
 bench-load:
 	@bash scripts/bench_load.sh $(ARGS)
+
+# Task success over 46 scripted conversations that bend (bench/bending.yml; ARGS=--only NAME,...).
+bench-bending:
+	@bash scripts/bench_bending.sh $(ARGS)
 
 bench-normaliser:
 	@bash scripts/bench_normaliser.sh

@@ -232,16 +232,17 @@ def process_environment(ports: Mapping[str, int], redis_url: str) -> dict[str, s
     return env
 
 
-def start(workdir: Path, model: Path, rasa_workers: int = 1) -> Stack:
+def start(workdir: Path, model: Path, rasa_workers: int = 1, env: Optional[Mapping[str, str]] = None) -> Stack:
     """Every process, in the order `make run` lists them; ``ready_seconds`` runs from the start of
-    redis-server until every health check is green."""
+    redis-server until every health check is green. ``env`` adds to or overrides what the
+    processes are given (e.g. a benchmark's own limits)."""
     began = time.monotonic()
     redis_dir = workdir / "redis"
     redis_dir.mkdir(mode=0o700)
     # Persisting as `make run`'s Redis does (appendonly), since the AOF's writes are part of a turn.
     redis_process, redis_url = start_redis(redis_dir, appendonly=True)
     ports = {name: free_port() for name in ("sandbox", "actions", "rasa", "gateway")}
-    stack = Stack(workdir, ports, process_environment(ports, redis_url), model)
+    stack = Stack(workdir, ports, {**process_environment(ports, redis_url), **(env or {})}, model)
     stack.more_rasa = {f"rasa-{number}": free_port() for number in range(2, rasa_workers + 1)}
     servers = [ports["rasa"], *stack.more_rasa.values()]
     stack.env["RASA_URL"] = ",".join(f"http://127.0.0.1:{port}" for port in servers)

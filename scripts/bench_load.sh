@@ -4,8 +4,4 @@
 # beside the project's own. Arguments are passed on, e.g. --quick. Writes bench/out/load.md, .png.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
-ensure_debian redis-server:redis-server /usr/share/hunspell/fa_IR.dic:myspell-fa
-ensure_environments
-# The model the code expects, unless one is given (HAMYAR_TEST_MODEL or --model).
-if [ -z "${HAMYAR_TEST_MODEL:-}" ] && [[ " $* " != *" --model"* ]]; then train_if_needed; fi
-exec "$APP_PY" -m bench.load "$@"
+run_stack_bench bench.load "$@"

@@ -108,3 +108,14 @@ CONF
 train_if_needed() {
   "$APP_PY" "$ROOT/scripts/train.py" --rasa "$RASA_BIN" "$@"
 }
+
+# A benchmark on the whole stack (bench/load_stack.py): Redis, the Persian dictionary, both
+# environments and the model the code expects, unless one is given (HAMYAR_TEST_MODEL or --model);
+# then `python -m <module> <arguments>`.
+run_stack_bench() {
+  local module="$1"; shift
+  ensure_debian redis-server:redis-server /usr/share/hunspell/fa_IR.dic:myspell-fa
+  ensure_environments
+  if [ -z "${HAMYAR_TEST_MODEL:-}" ] && [[ " $* " != *" --model"* ]]; then train_if_needed; fi
+  exec "$APP_PY" -m "$module" "$@"
+}
