@@ -11,13 +11,15 @@ import json
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_value, is_button, latest_user_text
+from actions.case_by_id import search_buttons
+from actions.common import FORM_SLOTS, entity_value, is_button, latest_user_text, menu_buttons, reset
 from actions.guides import ActionHowTo
 from actions.replies import REPLIES, say, send
 from actions.runtime import runtime
-from actions.service_status import tell_status
+from actions.service_status import about_service, tell_status
 from nlu.persian import normalize
 
 # The offer to go back to each form (its button sends the form's own intent, which repeats the
@@ -27,9 +29,11 @@ BACK = {
     "service_status_form": "aside_back_service",
     "file_complaint_form": "aside_back_complaint",
 }
+# A task's form, started by the task's intent (a menu button sends it bare).
+FORMS = {"case_status": "case_status_form", "service_status": "service_status_form", "file_complaint": "file_complaint_form"}
 # Intents that ask something of their own: never an answer to a form's question, unless the
 # message also carries the asked slot's entity. Kept in step with the slot mappings' not_intent.
-QUESTIONS = frozenset({"dont_have", "how_to", "service_status", "next_step", "previous_step", "repeat_message"})
+QUESTIONS = frozenset({"dont_have", "how_to", "service_status", "next_step", "previous_step", "repeat_message", "correct"})
 # What «ندارم» is about, when the message names it (normalised words); else the form's question.
 ITEM_WORDS = (
     ("national_id", ("کد ملی", "کدملی", "شماره ملی", "کارت ملی", "meli", "melli")),
@@ -88,6 +92,41 @@ def offer_back(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         say(dispatcher, key)
 
 
+def way_back(form: Optional[str]) -> list[dict]:
+    """The button back to a form («ادامه پیگیری پرونده»), or none."""
+    key = BACK.get(form or "")
+    return REPLIES.render(key)["buttons"][:1] if key else []
+
+
+def form_left_this_turn(tracker: Tracker) -> Optional[str]:
+    """The form a rule gave up in this turn (e.g. for a person), before this action ran."""
+    left = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user" and not left:
+            return None
+        if kind == "active_loop":
+            if event.get("name") is None:
+                left = True
+            elif left:
+                return str(event["name"])
+    return None
+
+
+def menu_with_way_back(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> None:
+    """«منو» inside a form: the menu, and first among its buttons the way back to the form."""
+    back = way_back(tracker.active_loop_name)
+    dispatcher.utter_message(text=domain["responses"]["utter_help"][0]["text"], buttons=[*back, *menu_buttons(domain)])
+
+
+def chosen_from_menu(tracker: Tracker, intent: str) -> Optional[str]:
+    """Another task's form, when its bare button (the menu's) was pressed inside a form."""
+    form = FORMS.get(intent)
+    if form and form != tracker.active_loop_name and is_button(tracker) and not tracker.latest_message.get("entities"):
+        return form
+    return None
+
+
 class ActionAnswerAside(Action):
     """A service status, a how-to, another task or something off-topic, asked inside a form."""
 
@@ -97,8 +136,18 @@ class ActionAnswerAside(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = intent_of(tracker)
         events: List[Dict[Text, Any]] = []
+        chosen = chosen_from_menu(tracker, intent)
+        if chosen:
+            # The citizen chose another task: this form is given up, what it was told forgotten.
+            return [ActiveLoop(None), *reset(*FORM_SLOTS), FollowupAction(chosen)]
+        if intent == "help":
+            menu_with_way_back(dispatcher, tracker, domain)
+            return events
         if intent == "service_status":
-            if not await tell_status(dispatcher, tracker, entity_value(tracker, "service") or ""):
+            service = entity_value(tracker, "service") or ""
+            if await tell_status(dispatcher, tracker, service):
+                events = [about_service(service)]
+            else:
                 say(dispatcher, "aside_which_service", choices=service_buttons())
         elif intent == "how_to":
             events = await ActionHowTo().run(dispatcher, tracker, domain)
@@ -117,9 +166,13 @@ class ActionDontHave(Action):
         return "action_dont_have"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        reply = REPLIES.render(DONT_HAVE.get(item_asked(tracker), "dont_have_other"))
+        item = item_asked(tracker)
+        reply = REPLIES.render(DONT_HAVE.get(item, "dont_have_other"))
         if tracker.active_loop_name:
             reply["buttons"] = []  # the form's question, asked again next, has the same buttons
+        if item == "tracking_code":
+            # No code: its cases by national id, where an agency lists them.
+            reply["buttons"] = [*search_buttons(tracker.active_loop_name), *reply["buttons"]]
         send(dispatcher, reply)
         return []
 

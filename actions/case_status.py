@@ -16,11 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.aside import asked_but_not_answered
+from actions.case_by_id import LOOKUP_SLOTS, by_national_id, lookup_steps, only_open_case, valid_lookup_agency
 from actions.common import reset, tag
 from actions.identity import read_entity
 from actions.identity_check import PROOF_SLOTS, IdentityCheck, in_group, private_only, say_why_stopped
 from actions.persian_format import jalali_datetime, masked_phone
-from actions.replies import say
+from actions.replies import line, say, say_lines
 from actions.runtime import runtime
 from agencies.client import AgencyUnavailable, CaseNotFound, NationalIdMismatch
 from nlu.identifiers import contains_sensitive_number
@@ -32,6 +33,19 @@ logger = logging.getLogger(__name__)
 class ValidateCaseStatusForm(IdentityCheck, FormValidationAction):
     def name(self) -> Text:
         return "validate_case_status_form"
+
+    async def required_slots(
+        self, domain_slots: list[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[Text]:
+        """By its tracking code, or by national id at an agency that lists cases (actions/case_by_id.py)."""
+        return lookup_steps(await super().required_slots(domain_slots, dispatcher, tracker, domain), tracker)
+
+    async def validate_lookup_agency(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if asked_but_not_answered(tracker, "lookup_agency", "agency"):
+            return {"lookup_agency": None}
+        return valid_lookup_agency(slot_value, dispatcher)
 
     async def validate_tracking_code(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -66,7 +80,7 @@ class ActionCaseStatus(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         # Personal identifiers leave the tracker once the case is answered; what was proved is
         # kept by actions.trust for the rest of the session.
-        done = reset("tracking_code", "form_abort", *PROOF_SLOTS, "national_id")
+        done = reset("tracking_code", "form_abort", *PROOF_SLOTS, "national_id", *LOOKUP_SLOTS)
         abort = tracker.get_slot("form_abort")
         if abort:
             say_why_stopped(dispatcher, abort)
@@ -78,7 +92,13 @@ class ActionCaseStatus(Action):
             logger.warning("case refused: identity not proved conversation=%s", tag(tracker))
             say(dispatcher, "identity_not_proved")
             return done
-        code = tracker.get_slot("tracking_code")
+        if by_national_id(tracker):
+            # No code: the proved national id's one open case is shown as any case is.
+            code = await only_open_case(dispatcher, tracker, national_id)
+            if code is None:
+                return done
+        else:
+            code = tracker.get_slot("tracking_code")
         agency = rt.catalog.agency_for_code(code or "")
         if agency is None:
             say(dispatcher, "case_unknown_code")
@@ -96,11 +116,13 @@ class ActionCaseStatus(Action):
             say(dispatcher, "agency_unavailable", agency_name=agency.name)
             return done
         logger.info("case shown agency=%s status=%s conversation=%s", agency.id, case.status, tag(tracker))
-        say(dispatcher, "case_status", title=case.title, status=case.status_text, last_update=jalali_datetime(case.last_update))
-        if case.next_step:
-            say(dispatcher, "case_next_step", next_step=case.next_step)
-        if case.office:
-            say(dispatcher, "case_office", office=case.office)
+        # One message, then «کار دیگری هست؟» with its buttons: two notifications, not four.
+        say_lines(
+            dispatcher,
+            line("case_status", title=case.title, status=case.status_text, last_update=jalali_datetime(case.last_update)),
+            *([line("case_next_step", next_step=case.next_step)] if case.next_step else []),
+            *([line("case_office", office=case.office)] if case.office else []),
+        )
         say(dispatcher, "case_done")
         # Remembered so «خبرم کن» can subscribe to this case; the code is not kept in the form.
         return done + [SlotSet("agency", agency.id), SlotSet("last_case", f"{agency.id}:{code}:{case.status}:{case.status_text}")]

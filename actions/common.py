@@ -18,6 +18,22 @@ logger = logging.getLogger("actions")
 MENU = "/help"
 HUMAN = "/request_human"
 IDENTITY_SLOTS = ("national_id", "phone_number", "otp_code", "phone_verified", "identity_verified", "form_abort")
+# What a form leaves behind when it is given up (identity is kept for the session).
+FORM_SLOTS = (
+    "tracking_code",
+    "case_lookup",
+    "lookup_agency",
+    "otp_code",
+    "service",
+    "agency",
+    "complaint_agency",
+    "complaint_text",
+    "complaint_confirmed",
+    "form_abort",
+    "requested_slot",
+    "last_case",
+    "paused_form",
+)
 
 
 def entity_value(tracker: Tracker, entity: str) -> Optional[str]:
@@ -45,6 +61,11 @@ def latest_user_text(tracker: Tracker) -> str:
 
 def is_button(tracker: Tracker) -> bool:
     return latest_user_text(tracker).startswith("/")
+
+
+def menu_buttons(domain: dict) -> list[dict]:
+    """The main menu's buttons: the domain's utter_help, which the rules also send."""
+    return [dict(b) for b in domain["responses"]["utter_help"][0].get("buttons", [])]
 
 
 def reset(*slots: str) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import IDENTITY_SLOTS, entity_value, is_button, latest_user_text, reset
+from actions.aside import form_left_this_turn, way_back
+from actions.common import FORM_SLOTS, IDENTITY_SLOTS, entity_value, is_button, latest_user_text, reset
 from actions.guides import answer_question, article_buttons
 from actions.handover import hand_over, say_marked, second_miss
 from actions.replies import say
@@ -18,19 +19,6 @@ from nlu.identifiers import contains_sensitive_number
 from nlu.persian import normalize
 
 MENU_GUIDES = 3  # guides offered when a service or agency is named alone; more buttons overwhelm
-
-FORM_SLOTS = (
-    "tracking_code",
-    "otp_code",
-    "service",
-    "agency",
-    "complaint_agency",
-    "complaint_text",
-    "complaint_confirmed",
-    "form_abort",
-    "requested_slot",
-    "last_case",
-)
 
 
 class ActionSessionStart(Action):
@@ -142,8 +130,9 @@ class ActionHandback(Action):
         return "action_handback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        say(dispatcher, "handback")
-        return []
+        # A form left for the person is offered again, with what was given («ادامه پیگیری پرونده»).
+        say(dispatcher, "handback", choices=way_back(tracker.get_slot("paused_form")))
+        return [SlotSet("paused_form", None)]
 
 
 async def offer_for_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
@@ -234,4 +223,5 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         hand_over(dispatcher, tracker, "request_human")
-        return []
+        left = form_left_this_turn(tracker)
+        return [SlotSet("paused_form", left)] if left else []

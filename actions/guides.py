@@ -14,9 +14,11 @@ from actions.common import entity_value, is_button, latest_user_text
 from actions.replies import REPLIES, say, send
 from actions.runtime import runtime
 from content.model import Article
+from content.procedures import Missing, missing_procedure, procedures, without_procedures
 from content.search import decide
 from content.steps import render_step
 from nlu.persian import persian_digits
+from nlu.writing import MAX_BUTTON_CHARS, fit
 
 logger = logging.getLogger(__name__)
 POPULAR = ("passport-new", "smart-card-duplicate", "pension-request")
@@ -35,8 +37,8 @@ def start_article(article: Article, dispatcher: CollectingDispatcher, domain: di
 
 
 def article_buttons(articles: list[Article]) -> list[dict]:
-    """One button per article, opening it as a guide."""
-    return [{"title": a.title, "payload": f'/how_to{{"article_id":"{a.id}"}}'} for a in articles]
+    """One button per article, opening it as a guide; a title an admin wrote too long is shortened."""
+    return [{"title": fit(a.title, MAX_BUTTON_CHARS), "payload": f'/how_to{{"article_id":"{a.id}"}}'} for a in articles]
 
 
 def offer_choices(articles: list[Article], dispatcher: CollectingDispatcher, key: str) -> None:
@@ -78,11 +80,42 @@ class ActionHowTo(Action):
             popular = [a for a in [await store.article(i) for i in POPULAR] if a]
             offer_choices(popular, dispatcher, "guide_topics")
             return []
-        events = await answer_question(latest_user_text(tracker), dispatcher, domain)
+        text = latest_user_text(tracker)
+        named = entity_value(tracker, "service")
+        # A question naming no service or agency is about the last answer's («چطوری تمدیدش کنم؟»).
+        context = None if named or entity_value(tracker, "agency") else subject_service(tracker)
+        index = await store.index()
+        if context:
+            # Unless what it asks has a topic of its own («رمز عبورمو گم کردم»).
+            own = decide(index.search(without_procedures(text, procedures()))).chosen
+            if own is not None and own.service != context:
+                return start_article(own, dispatcher, domain)
+        service = named or context
+        missing = missing_procedure(text, service, index.articles, procedures())
+        if missing and service:
+            say_missing(dispatcher, missing, service)
+            return []
+        known = runtime().catalog.service(context) if context else None
+        events = await answer_question(f"{known.name} {text}" if known else text, dispatcher, domain)
         if events is None:
             say(dispatcher, "guide_not_found")
             return []
         return events
+
+
+def subject_service(tracker: Tracker) -> Optional[str]:
+    """The service the last answer was about (the ``last_subject`` slot), if any."""
+    kind, _, value = str(tracker.get_slot("last_subject") or "").partition(":")
+    return value if kind == "service" and value else None
+
+
+def say_missing(dispatcher: CollectingDispatcher, missing: Missing, service_id: str) -> None:
+    """No guide for this procedure of the service: said so, with the service's guides."""
+    service = runtime().catalog.service(service_id)
+    name = service.name if service else ""
+    say(
+        dispatcher, "guide_missing", choices=article_buttons(missing.nearest), procedure=missing.procedure.name, service_name=name
+    )
 
 
 class _MoveInGuide(Action, metaclass=ABCMeta):

@@ -12,8 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_value, reset
-from actions.general import FORM_SLOTS
+from actions.common import FORM_SLOTS, entity_value, reset
 from actions.guides import start_article
 from actions.replies import say
 from actions.runtime import runtime

@@ -15,6 +15,16 @@ def say(dispatcher: CollectingDispatcher, key: str, choices: Iterable[dict] = ()
     send(dispatcher, REPLIES.render(key, choices, **values))
 
 
+def line(key: str, **values: Any) -> str:
+    """A reply's text alone, to be said with others in one message (``say_lines``)."""
+    return str(REPLIES.render(key, **values)["text"])
+
+
+def say_lines(dispatcher: CollectingDispatcher, *lines: str) -> None:
+    """Several replies' texts as one message, a line each: one answer is one notification."""
+    dispatcher.utter_message(text="\n".join(lines))
+
+
 def send(dispatcher: CollectingDispatcher, message: dict) -> None:
     """A rendered reply (``Replies.render``'s text, buttons and custom) to the citizen."""
     # "custom" carries hints for channels (e.g. a button that shares the citizen's number).

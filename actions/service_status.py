@@ -6,12 +6,13 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import reset, tag
 from actions.persian_format import optional_datetime
-from actions.replies import say
+from actions.replies import line, say, say_lines
 from actions.runtime import runtime
 from agencies.client import AgencyUnavailable, UnknownService
 
@@ -84,15 +85,13 @@ async def tell_status(dispatcher: CollectingDispatcher, tracker: Tracker, servic
         logger.warning("service status unavailable agency=%s conversation=%s", agency.id, tag(tracker))
         say(dispatcher, "service_status_unavailable", service_name=service.name, agency_name=agency.name)
         return True
-    say(
+    since = optional_datetime(status.since)
+    restore = status.status != "up" and status.expected_restore
+    say_lines(
         dispatcher,
-        f"service_{status.status}",
-        service_name=service.name,
-        since=optional_datetime(status.since),
-        message=status.message,
+        line(f"service_{status.status}", service_name=service.name, since=since, message=status.message),
+        *([line("service_restore", expected_restore=optional_datetime(status.expected_restore))] if restore else []),
     )
-    if status.status != "up" and status.expected_restore:
-        say(dispatcher, "service_restore", expected_restore=optional_datetime(status.expected_restore))
     return True
 
 
@@ -105,4 +104,9 @@ class ActionServiceStatus(Action):
             say(dispatcher, "not_understood")
             return reset("service", "agency")
         say(dispatcher, "service_done")
-        return reset("service", "agency")
+        return [*reset("service", "agency"), about_service(tracker.get_slot("service") or "")]
+
+
+def about_service(service_id: str) -> Dict[Text, Any]:
+    """The ``last_subject`` of an answer about a service: a follow-up is about it."""
+    return SlotSet("last_subject", f"service:{service_id}")

@@ -50,6 +50,8 @@ class Agency:
     callback_secret: str = ""
     # How the agency reports case changes: "callback" (it calls us) or "polling" (we ask it).
     case_updates: str = "callback"
+    # Whether its contract lists a national id's open cases, for citizens without a tracking code.
+    case_search: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class Catalog:
 
     def service(self, service_id: str) -> Optional[Service]:
         return next((s for a in self.agencies for s in a.services if s.id == service_id), None)
+
+    def case_search_agencies(self) -> tuple[Agency, ...]:
+        """The agencies whose contract lists a national id's open cases."""
+        return tuple(a for a in self.agencies if a.case_search)
 
     def agency_for_code(self, code: str) -> Optional[Agency]:
         return next((a for a in self.agencies if a.tracking_code.fullmatch(code)), None)
@@ -104,6 +110,7 @@ def parse_catalog(data: dict, env: Mapping[str, str]) -> Catalog:
                 services=services,
                 callback_secret=expand_env(str(raw.get("callback_secret", "")), env),
                 case_updates=str(raw.get("case_updates", "callback")),
+                case_search=bool(raw.get("case_search", False)),
             )
         )
     return Catalog(

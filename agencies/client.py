@@ -14,7 +14,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from agencies.catalog import Endpoint
 from agencies.lazy_session import LazySession
-from agencies.models import Case, ComplaintCreated, ComplaintRequest, IdentityMatch, ServiceStatus
+from agencies.models import Case, CaseList, CaseSummary, ComplaintCreated, ComplaintRequest, IdentityMatch, ServiceStatus
 
 logger = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
@@ -38,6 +38,10 @@ class NationalIdMismatch(AgencyError):
 
 class UnknownService(AgencyError):
     pass
+
+
+class CaseSearchNotOffered(AgencyError):
+    """The agency's contract has no list of a national id's cases."""
 
 
 class _Transient(Exception):
@@ -153,6 +157,15 @@ class AgencyClient:
         if status != 200:
             raise AgencyUnavailable(f"{self.name}: status {status}")
         return self._parse(Case, body, self.name)
+
+    async def open_cases(self, national_id: str, deadline: Deadline) -> list[CaseSummary]:
+        """A national id's open cases, newest first; ask only for an id the citizen proved."""
+        status, body = await self._call("GET", "v1/cases", deadline, read=True, headers={"X-Citizen-National-Id": national_id})
+        if status == 404:
+            raise CaseSearchNotOffered(self.name)
+        if status != 200:
+            raise AgencyUnavailable(f"{self.name}: status {status}")
+        return self._parse(CaseList, body, self.name).cases
 
     async def file_complaint(self, request: ComplaintRequest, idempotency_key: str, deadline: Deadline) -> ComplaintCreated:
         # Not retried here (only reads are); the key makes a citizen's own retry safe.

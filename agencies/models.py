@@ -27,6 +27,20 @@ class Case(BaseModel):
     office: Optional[str] = None
 
 
+class CaseSummary(BaseModel):
+    """One of a citizen's open cases, as an agency lists them (GET /v1/cases)."""
+
+    tracking_code: str
+    title: str
+    status: Literal["received", "in_progress", "waiting_for_citizen", "approved", "rejected", "completed"]
+    status_text: str
+    last_update: datetime
+
+
+class CaseList(BaseModel):
+    cases: list[CaseSummary]
+
+
 class ComplaintRequest(BaseModel):
     national_id: str = Field(pattern=r"^\d{10}(\d{2})?$")
     phone: str = Field(pattern=r"^09\d{9}$")

@@ -17,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.requests import once_each, requests_in
 from bot.typed import safe_text
 from nlu.logtag import conversation_tag
 
@@ -67,6 +68,7 @@ class HamyarInput(InputChannel):
             message_id = body.get("message_id")
             if not isinstance(sender, str) or not _SENDER.match(sender) or not isinstance(metadata, dict):
                 return response.json({"error": "malformed"}, status=400)
+            pressed = isinstance(payload, str) and bool(payload)
             if isinstance(payload, str) and payload:
                 if not _PAYLOAD.match(payload):
                     return response.json({"error": "bad_payload"}, status=400)
@@ -81,16 +83,18 @@ class HamyarInput(InputChannel):
             collector = CollectingOutputChannel()
             tag = conversation_tag(sender)
             try:
-                await on_new_message(
-                    UserMessage(
-                        message_text,
-                        collector,
-                        sender,
-                        input_channel=self.name(),
-                        metadata=metadata,
-                        message_id=str(message_id) if message_id else None,
+                turns = [message_text] if pressed else await self._requests(request, sender, message_text)
+                for position, turn in enumerate(turns):
+                    await on_new_message(
+                        UserMessage(
+                            turn,
+                            collector,
+                            sender,
+                            input_channel=self.name(),
+                            metadata=metadata,
+                            message_id=part_id(message_id, position, len(turns)),
+                        )
                     )
-                )
             except Exception as error:  # report the kind, never the text
                 logger.error("turn failed conversation=%s error=%s", tag, type(error).__name__)
                 return response.json({"error": "turn_failed"}, status=500)
@@ -98,6 +102,29 @@ class HamyarInput(InputChannel):
                 # Every Hamyar turn answers; silence means an action failed inside Rasa.
                 logger.error("turn produced no reply conversation=%s", tag)
                 return response.json({"error": "no_reply", "messages": []}, status=502)
+            if len(turns) > 1:
+                logger.info("message answered as %d requests conversation=%s", len(turns), tag)
+                return response.json({"messages": once_each(collector.messages)})
             return response.json({"messages": collector.messages})
 
         return hook
+
+    @staticmethod
+    async def _requests(request: Request, sender: str, text: str) -> list[str]:
+        """The turns a typed message makes (bot/requests.py): one, or one per request in it."""
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None:  # served without Rasa's agent (a test's stand-in for the turn)
+            return [text]
+
+        async def pending() -> Optional[str]:
+            tracker = await agent.tracker_store.retrieve(sender)
+            return tracker.get_slot("requested_slot") if tracker and tracker.active_loop_name else None
+
+        return await requests_in(text, agent, pending)
+
+
+def part_id(message_id: Any, position: int, count: int) -> Optional[str]:
+    """Each request of a message is its own turn, with its own message id."""
+    if not message_id:
+        return None
+    return str(message_id) if count == 1 else f"{message_id}:{position + 1}"

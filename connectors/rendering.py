@@ -1,10 +1,13 @@
-"""Replies shaped for a channel: long text split at sentence ends, buttons kept on the last part."""
+"""Replies shaped for a channel: at most two messages a turn, long text split at sentence ends,
+buttons kept on the last part."""
 
 from __future__ import annotations
 
 import re
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟\n])\s+")
+# One message of a reply: its text, its buttons ({"title", "payload"}) and hints for the channel.
+Part = tuple[str, list[dict], dict]
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -32,10 +35,10 @@ def split_text(text: str, limit: int) -> list[str]:
     return parts
 
 
-def rasa_to_parts(messages: list[dict], limit: int) -> list[tuple[str, list[dict], dict]]:
+def rasa_to_parts(messages: list[dict], limit: int) -> list[Part]:
     """Rasa's messages as (text, buttons, hints) within the channel's length limit; the buttons
     and hints go with the last part of a split message."""
-    rendered: list[tuple[str, list[dict], dict]] = []
+    rendered: list[Part] = []
     for message in messages:
         buttons: list[dict] = [b for b in message.get("buttons") or [] if b.get("title") and b.get("payload")]
         custom = message.get("custom")
@@ -50,3 +53,45 @@ def rasa_to_parts(messages: list[dict], limit: int) -> list[tuple[str, list[dict
             last = position == len(parts) - 1
             rendered.append((part, buttons if last else [], hints if last else {}))
     return rendered
+
+
+def fold_turn(parts: list[Part], limit: int) -> list[Part]:
+    """A turn's messages as at most two, each one notification on a slow line: the answer, then
+    the question with its buttons.
+
+    The question is the last part that asks something (buttons, or the citizen's number); every
+    other text joins the answer in order, and their buttons follow the question's own (one a
+    title). Every hint goes on the last message, where a channel looks for the keyboard to show.
+    Only text beyond the channel's ``limit`` makes the answer more than one message.
+    """
+    if not parts:
+        return []
+    asking = [i for i, (_, buttons, hints) in enumerate(parts) if buttons or hints.get("request_contact")]
+    question = asking[-1] if asking else None
+    order = [i for i in range(len(parts)) if i != question] + ([question] if question is not None else [])
+    buttons: list[dict] = []
+    hints: dict = {}
+    for i in reversed(order):  # the question's buttons first, then the others', latest first
+        buttons.extend(b for b in parts[i][1] if all(b["title"] != kept["title"] for kept in buttons))
+    for i in order:
+        hints.update(parts[i][2])
+    answer = _joined([parts[i][0] for i in order if i != question], limit)
+    asked = parts[question][0] if question is not None else ""
+    if asked.strip():
+        return [*((text, [], {}) for text in answer), (asked, buttons, hints)]
+    # Nothing asked in words (or nothing asked): the buttons go under the answer itself.
+    last = answer.pop() if answer else ""
+    return [*((text, [], {}) for text in answer), (last, buttons, hints)]
+
+
+def _joined(texts: list[str], limit: int) -> list[str]:
+    """The texts as few messages as ``limit`` allows, a blank line between two of them."""
+    joined: list[str] = []
+    for text in (t.strip() for t in texts):
+        if not text:
+            continue
+        if joined and len(joined[-1]) + 2 + len(text) <= limit:
+            joined[-1] = f"{joined[-1]}\n\n{text}"
+        else:
+            joined.append(text)
+    return joined

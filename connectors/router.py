@@ -21,7 +21,7 @@ from connectors.dedup import Claim, Deduplicator
 from connectors.lanes import Lanes
 from connectors.models import InboundMessage, OutboundMessage, OutButton
 from connectors.rasa_client import RasaClient, RasaError
-from connectors.rendering import rasa_to_parts
+from connectors.rendering import Part, fold_turn, rasa_to_parts
 from connectors.voice_offer import PAYLOADS as VOICE_PAYLOADS
 from connectors.voice_offer import VoiceOffer
 from content.replies import Replies
@@ -172,12 +172,14 @@ class Router:
         parts = rasa_to_parts(messages, text_limit)
         if self._divert is not None:
             parts = await self._divert.after_rasa(message, said, parts)
-        replies = await self.render(conversation, parts)
+        replies = await self.render(conversation, parts, text_limit)
         return await self.voice.dress(message, replies) if self.voice is not None else replies
 
-    async def render(self, conversation: str, parts: list[tuple[str, list[dict], dict]]) -> list[OutboundMessage]:
+    async def render(self, conversation: str, parts: list[Part], text_limit: int = MAX_TEXT) -> list[OutboundMessage]:
+        """A turn's parts as messages for the citizen. Every reply passes here, whoever made it
+        (Rasa, the desk, the gateway), so here a turn becomes at most two messages."""
         out = []
-        for text, buttons, hints in parts:
+        for text, buttons, hints in fold_turn(parts, text_limit):
             ids = await self.buttons.register(conversation, buttons)
             out.append(
                 OutboundMessage(

@@ -6,7 +6,9 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field, field_validator
 
-MAX_STEP_CHARS = 300
+from nlu.writing import MAX_CHARS
+
+MAX_STEP_CHARS = MAX_CHARS
 
 
 class Article(BaseModel):
@@ -15,6 +17,8 @@ class Article(BaseModel):
     kind: Literal["guide", "faq"] = "guide"
     agency: str = "general"
     service: Optional[str] = None
+    # Which procedure of the service it explains (content/procedures.yml), if it is one.
+    procedure: Optional[str] = None
     tags: list[str] = Field(default_factory=list)
     version: int = Field(default=1, ge=1)
     author: str = "content-team"

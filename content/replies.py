@@ -7,10 +7,13 @@ writing rules of shared/PERSIAN.md. Used by the actions and by the gateway.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 import yaml
+
+from nlu.writing import MAX_CHARS, MAX_WORDS, SENTENCE_END, fit, reader_digits
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "bot" / "replies.yml"
 COMMON = "common"
@@ -45,8 +48,29 @@ class Replies:
 
         ``{name}`` in the text and in the reply's own button titles and payloads is filled from
         ``values`` (a payload's entities, e.g. ``/service_status{entities}``, come from the action).
+        The values a reply names ``outside`` (an agency's words) are fitted into the writing rules.
         """
         entry = self.entries()[key]
+        if entry.get("outside") and "text" in entry:
+            values = fitted(entry["text"], values, entry["outside"])
         text = entry["text"].format_map(values) if "text" in entry else ""
         own = [{n: v.format_map(values) for n, v in b.items()} if values else b for b in self.buttons(key)]
         return {"text": text, "buttons": list(choices) + own, "custom": dict(entry.get("custom") or {})}
+
+
+def fitted(template: str, values: Mapping[str, Any], outside: Iterable[str]) -> dict[str, Any]:
+    """``values``, those named in ``outside`` with Persian digits and shortened or split
+    (``nlu.writing.fit``) into what ``template`` leaves of one message's length, shared between
+    them, and of their sentence's words.
+    """
+    names = sorted((n for n in outside if n in values), key=lambda n: len(str(values[n])))
+    marked = template.format_map({**values, **{n: f"\0{n}\0" for n in names}})
+    room = MAX_CHARS - len(template.format_map({**values, **{n: "" for n in names}}))
+    result = dict(values)
+    for position, name in enumerate(names):
+        # Every sentence of the value is held to what the template's own sentence leaves.
+        around = next((s for s in SENTENCE_END.split(marked) if f"\0{name}\0" in s), "")
+        beside = len(re.sub(r"\0\w+\0", " ", around).split())
+        result[name] = fit(reader_digits(str(values[name])), room // (len(names) - position), MAX_WORDS - beside)
+        room -= len(result[name])
+    return result

@@ -126,6 +126,28 @@ async def case(request: web.Request, state: SandboxState, agency: str) -> web.Re
     )
 
 
+# What a case is once it is closed: no longer listed among a citizen's open cases.
+CLOSED = frozenset({"completed"})
+LISTED = ("tracking_code", "title", "status", "status_text", "last_update")
+
+
+@_guard(_agency_target)
+async def open_cases(request: web.Request, state: SandboxState, agency: str) -> web.Response:
+    """A national id's open cases, newest first; only agencies whose data says ``case_search``."""
+    if not state.config.agencies[agency].case_search:
+        return _error(404, "not_offered")
+    national_id = request.headers.get("X-Citizen-National-Id", "")
+    if not national_id_ok(national_id):
+        return _error(422, "invalid")
+    owned = [
+        record
+        for record in state.cases[agency].values()
+        if hmac.compare_digest(str(record["national_id"]).encode(), national_id.encode()) and record["status"] not in CLOSED
+    ]
+    owned.sort(key=lambda record: str(record["last_update"]), reverse=True)
+    return web.json_response({"cases": [{k: record.get(k) for k in LISTED} for record in owned]})
+
+
 @_guard(_agency_target)
 async def file_complaint(request: web.Request, state: SandboxState, agency: str) -> web.Response:
     key = request.headers.get("Idempotency-Key", "")
@@ -260,6 +282,7 @@ def create_app(config: Optional[SandboxConfig] = None, control_token: str = "") 
     app.router.add_get("/health", health)
     app.router.add_get("/openapi.yaml", openapi)
     app.router.add_get("/{agency}/v1/services/{service}/status", service_status)
+    app.router.add_get("/{agency}/v1/cases", open_cases)
     app.router.add_get("/{agency}/v1/cases/{tracking_code}", case)
     app.router.add_post("/{agency}/v1/complaints", file_complaint)
     app.router.add_post("/identity/v1/match", identity_match)

@@ -25,6 +25,7 @@ class SandboxAgency:
     service_names: Mapping[str, str]  # service id -> Persian name
     services: Mapping[str, dict]  # service id -> status record
     cases: Mapping[str, dict]  # tracking code -> seeded case
+    case_search: bool = False  # offers a national id's open cases (GET /v1/cases)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def _agency(data: dict, env: Mapping[str, str]) -> SandboxAgency:
         service_names={ident: str(record["name"]) for ident, record in services.items()},
         services=services,
         cases={str(c["tracking_code"]): c for c in data.get("cases", [])},
+        case_search=bool(data.get("case_search", False)),
     )
 
 

@@ -134,5 +134,5 @@ def test_placeholders_are_filled():
 
 def test_a_replys_own_buttons_are_filled_too():
     rendered = Replies().render("service_menu", service_name="گذرنامه", entities='{"service": "passport"}')
-    assert rendered["buttons"][0] == {"title": "وضعیت سامانه گذرنامه", "payload": '/service_status{"service": "passport"}'}
+    assert rendered["buttons"][0] == {"title": "وضعیت سامانه", "payload": '/service_status{"service": "passport"}'}
     assert [b["payload"] for b in rendered["buttons"][1:]] == ["/case_status", "/help", '/request_human{"service": "passport"}']

@@ -11,7 +11,8 @@ from tests.actions.kit import payloads, said, slots_set, text, tracker
 async def status_of(service: str) -> CollectingDispatcher:
     dispatcher = CollectingDispatcher()
     events = await ActionServiceStatus().run(dispatcher, tracker("وضعیت", slots={"service": service, "agency": None}), {})
-    assert slots_set(events) == {"service": None, "agency": None}
+    known = {"last_subject": f"service:{service}"} if said(dispatcher)[-1] == "service_done" else {}
+    assert slots_set(events) == {"service": None, "agency": None, **known}
     return dispatcher
 
 
@@ -23,7 +24,9 @@ async def test_a_service_that_works_is_said_to_work(live):
 
 async def test_a_service_that_is_down_says_when_it_comes_back(live):
     dispatcher = await status_of("driving_licence")
-    assert said(dispatcher) == ["service_down", "service_restore", "service_done"]
+    # The status and its restore time in one message, then the question.
+    assert said(dispatcher) == ["service_down", "service_done"]
+    assert "\nزمان تقریبی درست شدن: " in dispatcher.messages[0]["text"]
     assert "۱۴۰۵" in text(dispatcher)  # a Jalali date in Persian digits
 
 

@@ -3,7 +3,15 @@ import time
 import pytest
 
 from agencies.catalog import Endpoint
-from agencies.client import AgencyClient, AgencyUnavailable, CaseNotFound, Deadline, NationalIdMismatch, UnknownService
+from agencies.client import (
+    AgencyClient,
+    AgencyUnavailable,
+    CaseNotFound,
+    CaseSearchNotOffered,
+    Deadline,
+    NationalIdMismatch,
+    UnknownService,
+)
 
 
 async def set_mode(base, target, mode, delay=6.0):
@@ -72,3 +80,38 @@ async def test_wrong_token_is_an_outage_not_a_crash(sandbox):
     with pytest.raises(AgencyUnavailable):
         await client.service_status("pension", Deadline(4))
     await client.close()
+
+
+# A national id's open cases, where the agency's contract offers them (tamin in the sandbox).
+SEVERAL_ID, ONE_ID, NO_CASE_ID = "2283081610", "1283564807", "3869390778"
+
+
+async def test_open_cases_follow_the_contract_newest_first(clients):
+    _, made = clients
+    several = await made["tamin"].open_cases(SEVERAL_ID, Deadline(4))
+    assert [c.tracking_code for c in several] == ["7140508560284", "7140508441706"]
+    assert all(c.last_update.tzinfo is not None and c.title and c.status_text for c in several)
+    assert [c.status for c in await made["tamin"].open_cases(ONE_ID, Deadline(4))] == ["waiting_for_citizen"]
+    assert await made["tamin"].open_cases(NO_CASE_ID, Deadline(4)) == []
+    # A closed case is not open: this citizen's only tamin case is completed.
+    assert await made["tamin"].open_cases("0926064541", Deadline(4)) == []
+
+
+async def test_an_agency_that_does_not_list_cases_says_so(clients):
+    _, made = clients
+    with pytest.raises(CaseSearchNotOffered):
+        await made["police"].open_cases(ONE_ID, Deadline(4))
+
+
+async def test_open_cases_spend_the_same_deadline_and_breaker_as_a_case(clients):
+    base, made = clients
+    await set_mode(base, "tamin", "slow", delay=10)
+    started = time.monotonic()
+    with pytest.raises(AgencyUnavailable):
+        await made["tamin"].open_cases(ONE_ID, Deadline(2.0))
+    assert time.monotonic() - started < 2.5
+    await set_mode(base, "tamin", "down")
+    for _ in range(5):
+        with pytest.raises(AgencyUnavailable):
+            await made["tamin"].open_cases(ONE_ID, Deadline(4))
+    assert made["tamin"].breaker.opened

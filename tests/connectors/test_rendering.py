@@ -1,4 +1,8 @@
-from connectors.rendering import rasa_to_parts, split_text
+from connectors.rendering import fold_turn, rasa_to_parts, split_text
+
+MENU = {"title": "منوی اصلی", "payload": "/help"}
+HUMAN = {"title": "صحبت با اپراتور", "payload": "/request_human"}
+MORE = {"title": "بیشتر بدانید", "payload": '/how_to{"article_id":"privacy"}'}
 
 
 def test_short_text_is_one_part():
@@ -38,3 +42,58 @@ def test_buttons_without_text_are_kept():
 def test_a_separate_custom_message_joins_the_reply_before_it():
     parts = rasa_to_parts([{"text": "شماره؟", "buttons": []}, {"custom": {"request_contact": True}}], 100)
     assert parts == [("شماره؟", [], {"request_contact": True})]
+
+
+def test_a_case_answer_of_four_messages_is_the_answer_then_the_question():
+    parts = [
+        ("پرونده «مستمری»\nوضعیت: در حال بررسی", [], {}),
+        ("قدم بعدی: صبر کنید", [], {}),
+        ("محل پیگیری: شعبه ۱۲", [], {}),
+        ("کار دیگری هست؟", [MENU, HUMAN], {}),
+    ]
+    assert fold_turn(parts, 4096) == [
+        ("پرونده «مستمری»\nوضعیت: در حال بررسی\n\nقدم بعدی: صبر کنید\n\nمحل پیگیری: شعبه ۱۲", [], {}),
+        ("کار دیگری هست؟", [MENU, HUMAN], {}),
+    ]
+
+
+def test_an_earlier_button_follows_the_question_and_one_title_is_shown_once():
+    parts = [("همیار این گفتگو را یک روز نگه می‌دارد.", [MORE], {}), ("سلام. چه کاری دارید؟", [MENU, HUMAN], {})]
+    assert fold_turn(parts, 4096) == [
+        ("همیار این گفتگو را یک روز نگه می‌دارد.", [], {}),
+        ("سلام. چه کاری دارید؟", [MENU, HUMAN, MORE], {}),
+    ]
+    twice = {"title": "صحبت با اپراتور", "payload": '/request_human{"agency":"tamin"}'}
+    assert fold_turn([("الف", [twice], {}), ("ب؟", [HUMAN], {})], 4096)[1][1] == [HUMAN]
+
+
+def test_a_text_after_the_question_joins_the_answer_before_it():
+    parts = [("مرحله ۱", [], {}), ("شماره موبایل؟", [MENU], {"request_contact": True}), ("کارت بانکی ننویسید.", [], {})]
+    assert fold_turn(parts, 4096) == [
+        ("مرحله ۱\n\nکارت بانکی ننویسید.", [], {}),
+        ("شماره موبایل؟", [MENU], {"request_contact": True}),
+    ]
+
+
+def test_every_hint_reaches_the_last_message():
+    """The desk's handoff signal, «goodbye» clearing the page, a marker: none lost in the fold."""
+    handoff = {"handoff": {"reason": "misunderstood", "agency": "general"}}
+    parts = [("ببخشید", [], {"misunderstood": True}), ("یک کارشناس", [], handoff), ("خدانگهدار", [], {"clear_history": True})]
+    assert fold_turn(parts, 4096) == [
+        ("ببخشید\n\nیک کارشناس\n\nخدانگهدار", [], {"misunderstood": True, **handoff, "clear_history": True})
+    ]
+
+
+def test_a_question_without_words_puts_its_buttons_under_the_answer():
+    parts = [("مرحله ۱ از ۳", [], {}), ("گام اول", [], {}), ("", [MENU], {})]
+    assert fold_turn(parts, 4096) == [("مرحله ۱ از ۳\n\nگام اول", [MENU], {})]
+    assert fold_turn([("", [MENU], {})], 4096) == [("", [MENU], {})]
+
+
+def test_no_turn_is_more_than_two_messages_unless_the_channel_limit_says_so():
+    many = [(f"جمله {n}.", [MENU] if n % 3 == 0 else [], {}) for n in range(9)]
+    assert len(fold_turn(many, 4096)) == 2
+    assert fold_turn([], 4096) == []
+    long = [("الف " * 20, [], {}), ("ب " * 30, [], {}), ("پ؟", [MENU], {})]
+    folded = fold_turn(long, 100)
+    assert len(folded) == 3 and all(len(text) <= 100 for text, _, _ in folded)

@@ -134,3 +134,35 @@ async def test_turns_beyond_the_limit_wait_at_the_gateway_not_at_rasa(redis):
     finally:
         await rasa.close()
         await server.close()
+
+
+async def test_a_turn_of_many_messages_reaches_the_citizen_as_two(redis):
+    """Rasa's case answer as it was (four messages, the share-contact hint as a fifth): the
+    citizen gets the answer, then the question with every button and the hint."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    said = [
+        {"text": "پرونده «مستمری»"},
+        {"text": "قدم بعدی: صبر کنید"},
+        {"text": "بیشتر", "buttons": [{"title": "بیشتر بدانید", "payload": "/how_to"}]},
+        {"text": "کار دیگری هست؟", "buttons": [{"title": "منوی اصلی", "payload": "/help"}]},
+        {"custom": {"request_contact": True}},
+    ]
+
+    async def webhook(request: web.Request) -> web.Response:
+        return web.json_response({"messages": said})
+
+    app = web.Application()
+    app.router.add_post("/webhooks/hamyar/webhook", webhook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    rasa = RasaClient(str(server.make_url("")).rstrip("/"), "token", timeout_seconds=10)
+    try:
+        replies = await Router(redis, rasa, Replies()).handle(message(text="پرونده"))
+    finally:
+        await rasa.close()
+        await server.close()
+    assert [r.text for r in replies] == ["پرونده «مستمری»\n\nقدم بعدی: صبر کنید\n\nبیشتر", "کار دیگری هست؟"]
+    assert [b.title for b in replies[1].buttons] == ["منوی اصلی", "بیشتر بدانید"] and replies[1].request_contact
+    assert replies[0].buttons == [] and not replies[0].request_contact

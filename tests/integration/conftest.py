@@ -26,6 +26,8 @@ from tests.integration.desk_hours import desk_config
 
 # The gateway's voice buttons (bot/replies.yml voice_buttons).
 VOICE_TITLES = ("🔊 بشنوید", "همیشه صوتی", "فقط نوشته")
+# The privacy notice's button, which joins the question of a session's first turn.
+PRIVACY_TITLE = "بیشتر بدانید"
 
 
 @dataclass
@@ -287,6 +289,8 @@ class Chat:
     async def send(self, body: dict) -> list[dict]:
         result = await self.post(body)
         self.last = await self._events(result.get("replies", 0))
+        # Every turn of every test: at most two messages, buttons only on the last (fold_turn).
+        assert len(self.last) <= 2 and not any(m.get("buttons") for m in self.last[:-1]), [m["text"] for m in self.last]
         self.history.extend(self.last)
         return self.last
 
@@ -305,8 +309,10 @@ class Chat:
 
     def buttons(self) -> list[str]:
         """The assistant's buttons on the last turn, without the gateway's «🔊 بشنوید» that every
-        answer carries (connectors/voice_offer.py; tests/connectors/test_voice.py tests it)."""
-        return [b["title"] for m in self.last for b in m.get("buttons", []) if b["title"] not in VOICE_TITLES]
+        answer carries (connectors/voice_offer.py; tests/connectors/test_voice.py tests it) and
+        the privacy notice's «بیشتر بدانید» (tests/integration/test_two_messages.py)."""
+        extras = (*VOICE_TITLES, PRIVACY_TITLE)
+        return [b["title"] for m in self.last for b in m.get("buttons", []) if b["title"] not in extras]
 
     def slots(self) -> dict:
         return self.stack.tracker(self.conversation_id)["slots"]

@@ -279,3 +279,163 @@ async def test_a_service_status_asked_for_the_sms_code_of_a_complaint_and_then_t
     assert "ثبت کنم؟" in chat.text() and "متوجه نشدم" not in chat.text()
     await chat.click("بله، ثبت کن")
     assert "شکایت شما ثبت شد" in chat.text()
+
+
+# «منو» inside a form: the menu with the way back; another task chosen there leaves the form.
+
+
+async def test_the_menu_inside_the_lookup_offers_the_way_back_first(chat):
+    await chat.say(f"پرونده {MARYAM['code']}")
+    await chat.say("منو")
+    assert "ادامه پیگیری پرونده" in chat.buttons() and "ثبت شکایت" in chat.buttons()
+    assert ASK_ID in chat.text() and active_form(chat) == "case_status_form"
+    await chat.click("ادامه پیگیری پرونده")
+    assert ASK_ID in chat.text() and chat.slots()["tracking_code"] == MARYAM["code"]
+
+
+async def test_another_task_chosen_from_the_menu_inside_a_form_is_started(chat):
+    await chat.say(f"پرونده {MARYAM['code']}")
+    await chat.say("منو")
+    await chat.click("وضعیت سامانه‌ها")
+    assert ASK_AGENCY in chat.text() and active_form(chat) == "service_status_form"
+    assert chat.slots()["tracking_code"] is None
+
+
+# Second thoughts: «برگرد», «اشتباه زدم» (with or without the right value), «ولش کن».
+
+
+async def test_back_at_the_phone_asks_the_national_id_again_and_keeps_the_code(chat):
+    await case_asked_phone(chat)
+    await chat.say("برگرد")
+    assert "یک مرحله برگشتیم" in chat.text() and ASK_ID in chat.text()
+    slots = chat.slots()
+    assert slots["national_id"] is None and slots["tracking_code"] == MARYAM["code"]
+    await chat.say(MARYAM["national_id"])
+    assert ASK_PHONE in chat.text()
+
+
+async def test_back_at_the_first_question_goes_back_to_the_menu(chat):
+    await chat.say("پیگیری پرونده")
+    await chat.say("برگرد")
+    assert "برگشتیم به منو" in chat.text() and "ثبت شکایت" in chat.buttons()
+    assert active_form(chat) is None
+
+
+async def test_a_wrong_national_id_taken_is_asked_again(chat):
+    await case_asked_phone(chat)
+    await chat.say("نه اشتباه شد")
+    assert "اشکالی ندارد" in chat.text() and ASK_ID in chat.text()
+    assert chat.slots()["national_id"] is None and chat.slots()["tracking_code"] == MARYAM["code"]
+
+
+async def test_a_mistyped_phone_refused_is_asked_again_and_nothing_else_is_lost(chat):
+    await case_asked_phone(chat)
+    await chat.say("۰۹۱۲")
+    assert "این شماره موبایل درست نیست" in chat.text()
+    await chat.say("ببخشید اشتباه زدم")
+    assert "اشکالی ندارد" in chat.text() and ASK_PHONE in chat.text()
+    assert chat.slots()["national_id"] == MARYAM["national_id"]
+
+
+async def test_a_correction_with_the_right_code_replaces_the_code(chat):
+    await chat.say("پرونده ۷۱۴۰۵۰۸۲۱۳۴۵۸")
+    assert ASK_ID in chat.text()
+    await chat.say(f"ببخشید اشتباه زدم کدم {MARYAM['code']} بود")
+    assert ASK_ID in chat.text() and chat.slots()["tracking_code"] == MARYAM["code"]
+    await chat.say(MARYAM["national_id"])
+    assert ASK_PHONE in chat.text()
+
+
+async def test_back_at_the_sms_code_asks_the_phone_again(chat):
+    await case_asked_phone(chat)
+    await chat.say(MARYAM["phone"])
+    assert ASK_OTP in chat.text()
+    await chat.say("برگرد")
+    assert ASK_PHONE in chat.text() and chat.slots()["phone_number"] is None
+    await chat.say(MARYAM["phone"])
+    await verify_by_sms(chat, MARYAM["phone"])
+    assert "وضعیت:" in chat.text()
+
+
+@pytest.mark.parametrize("words", ["ولش کن", "بیخیال", "منصرف شدم"])
+async def test_letting_it_go_at_the_sms_code_gives_the_lookup_up(chat, words):
+    await case_asked_phone(chat)
+    await chat.say(MARYAM["phone"])
+    await chat.say(words)
+    assert "کنار گذاشتیم" in chat.text() and active_form(chat) is None
+    assert chat.slots()["tracking_code"] is None
+
+
+async def test_back_at_the_service_asks_the_agency_again(chat):
+    await status_asked_service(chat)
+    await chat.say("برگرد")
+    assert ASK_AGENCY in chat.text() and chat.slots()["agency"] is None
+    await chat.click("پلیس +۱۰")
+    await chat.click("گذرنامه")
+    assert PASSPORT_UP in chat.text()
+
+
+async def test_back_at_the_complaint_text_asks_the_agency_again(chat):
+    await complaint_asked_text(chat)
+    await chat.say("برگرد")
+    assert ASK_COMPLAINT_AGENCY in chat.text() and chat.slots()["complaint_agency"] is None
+
+
+async def test_a_complaint_text_taken_by_mistake_is_asked_again(chat):
+    await complaint_asked_text(chat)
+    await chat.say(COMPLAINT)
+    assert ASK_ID in chat.text()
+    await chat.say("اشتباه نوشتم")
+    assert ASK_COMPLAINT_TEXT in chat.text() and chat.slots()["complaint_text"] is None
+    assert chat.slots()["complaint_agency"] == "sabt"
+
+
+async def test_back_at_the_read_back_of_a_complaint_asks_its_text_again(chat):
+    await complaint_asked_text(chat)
+    await chat.say(COMPLAINT)
+    await chat.say(MARYAM["national_id"])
+    await chat.say(MARYAM["phone"])
+    await verify_by_sms(chat, MARYAM["phone"])
+    assert "ثبت کنم؟" in chat.text()
+    await chat.say("برگرد")
+    assert ASK_COMPLAINT_TEXT in chat.text() and chat.slots()["complaint_text"] is None
+    await chat.say(COMPLAINT)
+    assert "ثبت کنم؟" in chat.text()  # the identity proved is not asked again
+
+
+# Two requests in one message; a procedure no guide explains.
+
+
+async def test_two_questions_in_one_message_are_both_answered_in_order(chat):
+    await chat.say("سامانه گذرنامه کار میکنه؟ چطوری تمدیدش کنم؟")
+    text = chat.text()
+    assert PASSPORT_UP in text and "«تمدید گذرنامه»" in text
+    assert text.index(PASSPORT_UP) < text.index("«تمدید گذرنامه»")
+    assert "گرفتن گذرنامه" in chat.buttons() and "مرحله ۱ از" not in text  # offered, not started
+
+
+async def test_renewing_a_passport_is_said_to_have_no_guide(chat):
+    await chat.say("پاسپورتم تموم شده چطوری تمدیدش کنم")
+    assert "«تمدید گذرنامه» را هنوز ندارم" in chat.text() and "مرحله ۱ از" not in chat.text()
+    assert "گرفتن گذرنامه" in chat.buttons() and "صحبت با اپراتور" in chat.buttons()
+
+
+async def test_a_follow_up_with_its_own_topic_is_not_pulled_to_the_last_service(chat):
+    await chat.say("سامانه گذرنامه کار میکنه؟")
+    await chat.say("رمز عبورمو گم کردم چیکار کنم")
+    assert "گذرنامه" not in chat.text() and "رمز" in chat.text()
+
+
+async def test_two_questions_inside_the_lookup_are_answered_and_the_way_back_offered_once(chat):
+    await chat.say(f"پرونده {MARYAM['code']}")
+    await chat.say("سامانه گذرنامه کار میکنه؟ چطوری گذرنامه بگیرم؟")
+    assert PASSPORT_UP in chat.text() and "مرحله ۱ از" in chat.text()
+    assert chat.text().count(ASK_ID) == 1 and chat.buttons().count("ادامه پیگیری پرونده") == 1
+    assert chat.slots()["tracking_code"] == MARYAM["code"] and active_form(chat) == "case_status_form"
+
+
+async def test_a_complaint_of_two_questions_is_taken_whole(chat):
+    await complaint_asked_text(chat)
+    words = "چرا کارت ملی من بعد از دو ماه آماده نشده؟ چرا کسی جواب تلفن را نمی‌دهد؟"
+    await chat.say(words)
+    assert ASK_ID in chat.text() and "جواب تلفن" in chat.slots()["complaint_text"]

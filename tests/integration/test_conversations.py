@@ -174,11 +174,11 @@ async def test_a_bare_tracking_code_starts_a_lookup(chat):
 async def test_a_service_named_alone_asks_what_about_it(chat):
     await chat.say("گذرنامه")
     assert "درباره گذرنامه چه کاری دارید" in chat.text()
-    assert chat.buttons() == ["گرفتن گذرنامه", "وضعیت سامانه گذرنامه", "پیگیری پرونده", "منوی اصلی", "صحبت با اپراتور"]
-    await chat.click("وضعیت سامانه گذرنامه")
+    assert chat.buttons() == ["گرفتن گذرنامه", "وضعیت سامانه", "پیگیری پرونده", "منوی اصلی", "صحبت با اپراتور"]
+    await chat.click("وضعیت سامانه")
     assert "سامانه گذرنامه الان کار می‌کند" in chat.text()
     await chat.say("کارت ملی")
-    guides = [b for b in chat.buttons() if b not in ("وضعیت سامانه کارت ملی", "پیگیری پرونده", "منوی اصلی", "صحبت با اپراتور")]
+    guides = [b for b in chat.buttons() if b not in ("وضعیت سامانه", "پیگیری پرونده", "منوی اصلی", "صحبت با اپراتور")]
     assert len(guides) == 3 and all("کارت ملی" in g for g in guides), guides
     await chat.click(guides[0])
     assert "مرحله ۱ از" in chat.text()
@@ -188,8 +188,8 @@ async def test_an_agency_named_alone_asks_what_about_it(chat):
     await chat.say("تامین اجتماعی")
     assert "درباره تأمین اجتماعی چه کاری دارید" in chat.text()
     buttons = chat.buttons()
-    assert buttons[3:] == ["وضعیت سامانه‌های تأمین اجتماعی", "پیگیری پرونده", "منوی اصلی", "صحبت با اپراتور"], buttons
-    await chat.click("وضعیت سامانه‌های تأمین اجتماعی")
+    assert buttons[3:] == ["وضعیت سامانه‌ها", "پیگیری پرونده", "منوی اصلی", "صحبت با اپراتور"], buttons
+    await chat.click("وضعیت سامانه‌ها")
     assert {"سابقه بیمه", "مستمری بازنشستگی", "بیمه بیکاری"} <= set(chat.buttons())
     await chat.click("مستمری بازنشستگی")
     assert "سامانه مستمری بازنشستگی" in chat.text()
@@ -203,11 +203,8 @@ async def test_menu_inside_a_form_is_never_a_slot_value(chat):
     assert chat.slots()["requested_slot"] == "tracking_code"
     await chat.say("منو")
     assert "من این کارها را بلدم" in chat.text()
-    slots = chat.slots()
-    assert slots["tracking_code"] is None and slots["requested_slot"] is None
-    assert chat.stack.tracker(chat.conversation_id)["active_loop"] in ({}, None) or not chat.stack.tracker(chat.conversation_id)[
-        "active_loop"
-    ].get("name")
+    # The menu, the way back among its buttons; the form waits for its code (tests/integration/test_bending.py).
+    assert chat.slots()["tracking_code"] is None and chat.slots()["requested_slot"] == "tracking_code"
 
 
 async def test_service_status_names_the_service(chat):
@@ -378,7 +375,7 @@ async def test_messages_without_a_session_are_refused(stack):
 async def test_repeat_without_history(chat):
     await chat.say("دوباره بگو")
     # The only thing said before is the privacy notice, as the session started: said again.
-    assert chat.text().count("این گفتگو را تا یک روز نگه می‌دارد") == 2
+    assert chat.text().count("این گفتگو را یک روز نگه می‌دارد") == 2
 
 
 async def test_a_topic_an_admin_has_just_added_is_answered(chat):

@@ -164,17 +164,17 @@ async def test_outside_office_hours_the_web_chat_arranges_a_call_back_with_a_typ
 async def test_outside_office_hours_a_messenger_shares_its_contact(stack, desk):
     fake, chat_id = desk.fake, chat()
     fake.push_update(message_update(chat_id, OPERATOR))
-    await settled(fake, chat_id, 3)
+    await settled(fake, chat_id, 2)  # the notice, the call centre and its hours; then the offer
     offer = [m for m in fake.sent if m["chat_id"] == chat_id][-1]
     fake.push_update(button_update(chat_id, inline(offer)["بله، با من تماس بگیرید"]))
-    texts = await settled(fake, chat_id, 4)
+    texts = await settled(fake, chat_id, 3)
     ask = [m for m in fake.sent if m["chat_id"] == chat_id][-1]
     assert "شماره موبایل" in texts[-1] and ask["reply_markup"]["keyboard"][0][0]["request_contact"] is True
     fake.push_update(message_update(chat_id, contact={"phone_number": "+989121112233", "user_id": chat_id, "first_name": "M"}))
-    await settled(fake, chat_id, 5)
+    await settled(fake, chat_id, 4)
     times = [m for m in fake.sent if m["chat_id"] == chat_id][-1]
     fake.push_update(button_update(chat_id, inline(times)["صبح"]))
-    texts = await settled(fake, chat_id, 6)
+    texts = await settled(fake, chat_id, 5)
     assert "درخواست تماس شما ثبت شد" in texts[-1]
     [callback] = await desk.callbacks()
     assert (callback.phone(desk.sealer), callback.channel, callback.preferred_time) == ("09121112233", "telegram", "صبح")
@@ -217,3 +217,20 @@ async def test_an_agent_answers_in_a_bubble_of_their_own_and_hands_back_to_the_b
         [record] = (await session.execute(select(Handoff))).scalars()
     await engine.dispose()
     assert record.release_note == "راهنمایی شد" and record.agent_id == sara.id
+
+
+async def test_a_person_asked_inside_the_lookup_and_the_way_back_after_the_handback(stack, desk):
+    web, handoffs = desk.chat, desk.app[HANDOFFS]
+    await web.say("پرونده ۷۱۴۰۵۰۸۲۱۳۴۵۷")
+    assert "کد ملی صاحب پرونده" in web.text()
+    await web.say(OPERATOR)
+    sara = await desk.agent("sara", "سارا")
+    await handoffs.take(web.conversation_id, sara)
+    await web._events(1)
+    assert await handoffs.release(web.conversation_id, sara, "کد ملی را نداشت")
+    [back] = await web._events(1)
+    assert "همیار دوباره در خدمت شماست" in back["text"]
+    assert "ادامه پیگیری پرونده" in [b["title"] for b in back.get("buttons", [])], back
+    web.last = [back]
+    await web.click("ادامه پیگیری پرونده")
+    assert "کد ملی صاحب پرونده" in web.text() and web.slots()["tracking_code"] == "7140508213457"

@@ -103,7 +103,7 @@ async def test_start_with_a_code_on_a_messenger_opens_the_complaint_form(stack, 
     chat_id = new_chat_id()
     code = await new_code(stack, CodeKind.complaint)
     assert await deliver(url, name, message_update(chat_id, f"/start {code}")) == 200
-    texts = await settled(fake, chat_id, 3)
+    texts = await settled(fake, chat_id, 2)  # the notice and the agent's note, then the question
     assert any(f"«{NOTE}»" in t for t in texts)
     assert stack.tracker(f"{name}:{chat_id}")["active_loop"].get("name") == "file_complaint_form"
 

@@ -102,6 +102,7 @@ async def test_openapi_describes_every_route(sandbox):
             spec = yaml.safe_load(await response.text())
     assert set(spec["paths"]) == {
         "/{agency}/v1/services/{service}/status",
+        "/{agency}/v1/cases",
         "/{agency}/v1/cases/{tracking_code}",
         "/{agency}/v1/complaints",
         "/identity/v1/match",
@@ -110,3 +111,30 @@ async def test_openapi_describes_every_route(sandbox):
         "/_control/mode",
         "/_control/case",
     }
+
+
+async def test_open_cases_need_the_agencys_own_token_and_a_valid_national_id(sandbox, tokens):
+    base, _ = sandbox
+    url, owner = f"{base}/tamin/v1/cases", {"X-Citizen-National-Id": "2283081610"}
+    assert (await get(url, headers=dict(owner)))[0] == 401
+    assert (await get(url, tokens["AGENCY_SABT_TOKEN"], headers=dict(owner)))[0] == 401
+    status, body = await get(url, tokens["AGENCY_TAMIN_TOKEN"], headers=dict(owner))
+    assert status == 200 and [c["tracking_code"] for c in body["cases"]] == ["7140508560284", "7140508441706"]
+    # Nothing of the case beyond what the list promises (no owner, no office).
+    assert set(body["cases"][0]) == {"tracking_code", "title", "status", "status_text", "last_update"}
+    assert (await get(url, tokens["AGENCY_TAMIN_TOKEN"]))[0] == 422
+    assert (await get(url, tokens["AGENCY_TAMIN_TOKEN"], headers={"X-Citizen-National-Id": "1234567890"}))[0] == 422
+
+
+async def test_an_unknown_national_id_has_no_open_cases(sandbox, tokens):
+    base, _ = sandbox
+    headers = {"X-Citizen-National-Id": "3869390778"}  # a valid id with no case anywhere
+    assert await get(f"{base}/tamin/v1/cases", tokens["AGENCY_TAMIN_TOKEN"], headers=headers) == (200, {"cases": []})
+
+
+async def test_only_the_agencies_whose_data_says_so_list_cases(sandbox, tokens):
+    base, _ = sandbox
+    headers = {"X-Citizen-National-Id": "2283081610"}
+    for agency in ("sabt", "police"):
+        token = tokens[f"AGENCY_{agency.upper()}_TOKEN"]
+        assert await get(f"{base}/{agency}/v1/cases", token, headers=headers) == (404, {"error": "not_offered"})

@@ -26,6 +26,7 @@ def test_both_sides_know_the_same_agencies_services_and_code_shapes(tokens):
         # Every token in `tokens` differs, so equal tokens mean the same environment variable.
         assert sandbox_agency.token == agency.endpoint.token != ""
         assert all(agency.tracking_code.fullmatch(code) for code in sandbox_agency.cases)
+        assert sandbox_agency.case_search == agency.case_search
     assert played.identity_token == catalog.identity.token != ""
     assert played.sms_token == catalog.sms.token != ""
 
@@ -59,6 +60,9 @@ async def test_the_client_reads_every_status_and_case_the_sandbox_serves(clients
         for code, seeded in played.agencies[agency.id].cases.items():
             case = await client(agency.id).case(code, str(seeded["national_id"]), Deadline(4))
             assert (case.tracking_code, case.status) == (code, seeded["status"])
+            if agency.case_search:
+                listed = await client(agency.id).open_cases(str(seeded["national_id"]), Deadline(4))
+                assert (code in {c.tracking_code for c in listed}) == (seeded["status"] != "completed")
 
 
 async def test_the_client_reads_complaints_identity_matches_and_sms(clients, tokens):
