@@ -15,11 +15,11 @@ from rasa_sdk.events import ActiveLoop, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.case_by_id import search_buttons
-from actions.common import FORM_SLOTS, entity_value, is_button, latest_user_text, menu_buttons, reset
+from actions.common import FORM_SLOTS, about, entity_value, is_button, latest_user_text, menu_buttons, reset
 from actions.guides import ActionHowTo
 from actions.replies import REPLIES, say, send
 from actions.runtime import runtime
-from actions.service_status import about_service, tell_status
+from actions.service_status import tell_status
 from nlu.persian import normalize
 
 # The offer to go back to each form (its button sends the form's own intent, which repeats the
@@ -146,7 +146,7 @@ class ActionAnswerAside(Action):
         if intent == "service_status":
             service = entity_value(tracker, "service") or ""
             if await tell_status(dispatcher, tracker, service):
-                events = [about_service(service)]
+                events = [about("service", service)]
             else:
                 say(dispatcher, "aside_which_service", choices=service_buttons())
         elif intent == "how_to":

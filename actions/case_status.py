@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.aside import asked_but_not_answered
 from actions.case_by_id import LOOKUP_SLOTS, by_national_id, lookup_steps, only_open_case, valid_lookup_agency
-from actions.common import reset, tag
+from actions.common import about, reset, tag
 from actions.identity import read_entity
 from actions.identity_check import PROOF_SLOTS, IdentityCheck, in_group, private_only, say_why_stopped
 from actions.persian_format import jalali_datetime, masked_phone
@@ -125,4 +125,5 @@ class ActionCaseStatus(Action):
         )
         say(dispatcher, "case_done")
         # Remembered so «خبرم کن» can subscribe to this case; the code is not kept in the form.
-        return done + [SlotSet("agency", agency.id), SlotSet("last_case", f"{agency.id}:{code}:{case.status}:{case.status_text}")]
+        last = SlotSet("last_case", f"{agency.id}:{code}:{case.status}:{case.status_text}")
+        return done + [SlotSet("agency", agency.id), last, about("case", agency.id)]

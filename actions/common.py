@@ -63,6 +63,15 @@ def is_button(tracker: Tracker) -> bool:
     return latest_user_text(tracker).startswith("/")
 
 
+LAST_SUBJECT = "last_subject"
+
+
+def about(kind: str, value: str) -> dict[str, Any]:
+    """The ``last_subject`` an answer sets ("service:passport"): a follow-up question is about it
+    (actions/follow_up.py)."""
+    return SlotSet(LAST_SUBJECT, f"{kind}:{value}")
+
+
 def menu_buttons(domain: dict) -> list[dict]:
     """The main menu's buttons: the domain's utter_help, which the rules also send."""
     return [dict(b) for b in domain["responses"]["utter_help"][0].get("buttons", [])]

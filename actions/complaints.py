@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.aside import asked_but_not_answered
-from actions.common import latest_user_text, reset, tag
+from actions.common import about, latest_user_text, reset, tag
 from actions.handover import hand_over
 from actions.identity_check import PROOF_SLOTS, IdentityCheck, say_why_stopped
 from actions.persian_format import masked_national_id, masked_phone
@@ -139,4 +139,4 @@ class ActionFileComplaint(Action):
             # config/desk.yml's handoff_rules: complaints about this agency go to a person too.
             say(dispatcher, "complaint_to_person")
             hand_over(dispatcher, tracker, "complaint", agency)
-        return done
+        return [*done, about("complaint", persian_digits(created.tracking_code))]

@@ -10,10 +10,11 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionS
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aside import form_left_this_turn, way_back
-from actions.common import FORM_SLOTS, IDENTITY_SLOTS, entity_value, is_button, latest_user_text, reset
+from actions.common import FORM_SLOTS, IDENTITY_SLOTS, LAST_SUBJECT, entity_value, is_button, latest_user_text, reset
 from actions.guides import answer_question, article_buttons
 from actions.handover import hand_over, say_marked, second_miss
 from actions.replies import say
+from actions.resume import offer_unfinished
 from actions.runtime import runtime
 from nlu.identifiers import contains_sensitive_number
 from nlu.persian import normalize
@@ -22,7 +23,8 @@ MENU_GUIDES = 3  # guides offered when a service or agency is named alone; more 
 
 
 class ActionSessionStart(Action):
-    """A new session keeps nothing but the fact that the privacy notice was shown."""
+    """A new session keeps nothing but the fact that the privacy notice was shown; what was left
+    unfinished before is offered (actions/resume.py)."""
 
     def name(self) -> Text:
         return "action_session_start"
@@ -34,6 +36,7 @@ class ActionSessionStart(Action):
         else:
             say(dispatcher, "privacy_notice")
             events.append(SlotSet("privacy_notice_shown", True))
+        await offer_unfinished(dispatcher, tracker)  # a guide or form left days ago
         events.append(ActionExecuted("action_listen"))
         return events
 
@@ -189,7 +192,7 @@ class ActionRouteInform(Action):
 
 
 class ActionRepeat(Action):
-    """«دوباره بگو»: the bot's last answer again, buttons included."""
+    """«دوباره بگو»: the bot's last answer again, buttons included (inside a form too)."""
 
     def name(self) -> Text:
         return "action_repeat"
@@ -205,13 +208,27 @@ class ActionRepeat(Action):
                     break
             elif kind == "bot" and users_seen == 1:
                 answer.append(event)
-        if not answer:
+        if tracker.active_loop_name:
+            # Inside a form the last message was its question, which the form asks again next.
+            answer = answer[1:]
+        elif not answer:
             say(dispatcher, "nothing_to_repeat")
             return []
         for event in reversed(answer):
             data = event.get("data") or {}
             dispatcher.utter_message(text=event.get("text"), buttons=data.get("buttons") or [])
         return []
+
+
+class ActionStartOver(Action):
+    """«از اول»: whatever was under way is given up (identity stays for the session); the menu."""
+
+    def name(self) -> Text:
+        return "action_start_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, "start_over")
+        return [ActiveLoop(None), *reset(*FORM_SLOTS, "article_id", "article_step", LAST_SUBJECT)]
 
 
 class ActionRequestHuman(Action):

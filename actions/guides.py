@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_value, is_button, latest_user_text
+from actions.common import LAST_SUBJECT, about, entity_value, is_button, latest_user_text
 from actions.replies import REPLIES, say, send
 from actions.runtime import runtime
 from content.model import Article
@@ -27,7 +27,7 @@ POPULAR = ("passport-new", "smart-card-duplicate", "pension-request")
 def deliver_step(article: Article, step: int, dispatcher: CollectingDispatcher, domain: dict) -> List[Dict[Text, Any]]:
     step, reply = render_step(REPLIES, article, step)
     send(dispatcher, reply)
-    return [SlotSet("article_id", article.id), SlotSet("article_step", float(step))]
+    return [SlotSet("article_id", article.id), SlotSet("article_step", float(step)), about("guide", article.id)]
 
 
 def start_article(article: Article, dispatcher: CollectingDispatcher, domain: dict) -> List[Dict[Text, Any]]:
@@ -74,6 +74,10 @@ class ActionHowTo(Action):
         if chosen:
             article = await store.article(chosen)
             if article:
+                # «ادامه» of a guide left unfinished names its step (actions/resume.py).
+                step = entity_value(tracker, "guide_step")
+                if step and step.isdigit():
+                    return deliver_step(article, int(step), dispatcher, domain)
                 return start_article(article, dispatcher, domain)
         if is_button(tracker):
             # «راهنمای کارها» from the menu: no question yet, so offer the common ones.
@@ -105,7 +109,7 @@ class ActionHowTo(Action):
 
 def subject_service(tracker: Tracker) -> Optional[str]:
     """The service the last answer was about (the ``last_subject`` slot), if any."""
-    kind, _, value = str(tracker.get_slot("last_subject") or "").partition(":")
+    kind, _, value = str(tracker.get_slot(LAST_SUBJECT) or "").partition(":")
     return value if kind == "service" and value else None
 
 
@@ -126,12 +130,14 @@ class _MoveInGuide(Action, metaclass=ABCMeta):
     def delta(self) -> int: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        article_id = tracker.get_slot("article_id")
+        # A step's own button says where it was shown; typed, the guide open now.
+        shown = entity_value(tracker, "guide_step")
+        article_id = entity_value(tracker, "article_id") if shown else tracker.get_slot("article_id")
         article = await runtime().content.article(article_id) if article_id else None
         if article is None:
             say(dispatcher, "no_guide_open")
             return []
-        step = int(tracker.get_slot("article_step") or 0) + self.delta
+        step = int(shown if shown and shown.isdigit() else tracker.get_slot("article_step") or 0) + self.delta
         return deliver_step(article, step, dispatcher, domain)
 
 

@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 
 from actions.settings import ActionSettings
 from actions.trust import Hasher, IdentityFailures, RequesterQuota, SmsLimits, SmsRule, VerifiedIdentities
+from actions.unfinished import UnfinishedStore
 from agencies.catalog import Catalog, CatalogFile
 from agencies.client import AgencyClient, Deadline
 from agencies.client_cache import AgencyClients
@@ -46,6 +47,7 @@ class Runtime:
             ),
         )
         self.complaint_quota = RequesterQuota(self.redis, hasher, "complaint", settings.complaints_per_hour, 3600)
+        self.unfinished = UnfinishedStore(self.redis, hasher, settings.resume_ttl_seconds)
 
     @property
     def catalog(self) -> Catalog:

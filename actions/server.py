@@ -10,6 +10,7 @@ this package) and serves the same app as ``python -m rasa_sdk`` (``/webhook``, `
 - ``GET /metrics`` gives Prometheus figures (behind the same token);
 - it listens on ``ACTIONS_HOST`` (default 127.0.0.1), not on every interface;
 - an action that raises is answered without the request (the tracker, personal data) in the body.
+- after each action, what the conversation leaves unfinished is noted (``actions/resume.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
+
+from actions.resume import ProgressExecutor
 
 logger = logging.getLogger("actions.server")
 TOKEN_HEADER = "X-Hamyar-Action-Token"
@@ -106,7 +109,7 @@ def run(argv: Optional[Sequence[str]] = None) -> None:
     utils.update_sanic_log_level()
     quiet_client_logs()
 
-    executor = ActionExecutor()
+    executor = ProgressExecutor()  # notes what is left unfinished (actions/resume.py)
     executor.register_package(args.actions_module or args.actions or "actions")
     factory = partial(
         create_guarded_app, executor, cors_origins=args.cors, auto_reload=args.auto_reload, endpoints=args.endpoints

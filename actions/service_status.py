@@ -6,11 +6,10 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import reset, tag
+from actions.common import about, reset, tag
 from actions.persian_format import optional_datetime
 from actions.replies import line, say, say_lines
 from actions.runtime import runtime
@@ -104,9 +103,4 @@ class ActionServiceStatus(Action):
             say(dispatcher, "not_understood")
             return reset("service", "agency")
         say(dispatcher, "service_done")
-        return [*reset("service", "agency"), about_service(tracker.get_slot("service") or "")]
-
-
-def about_service(service_id: str) -> Dict[Text, Any]:
-    """The ``last_subject`` of an answer about a service: a follow-up is about it."""
-    return SlotSet("last_subject", f"service:{service_id}")
+        return [*reset("service", "agency"), about("service", tracker.get_slot("service") or "")]

@@ -30,3 +30,5 @@ class ActionSettings(BaseSettings):
     # Keys the hashes of personal identifiers in Redis (and seals what must be kept).
     hamyar_data_key: str = ""
     complaint_max_chars: int = 1000
+    # A guide or form left unfinished is offered again for this long (no identity is kept).
+    resume_ttl_seconds: int = 30 * 86400

@@ -49,6 +49,7 @@ from connectors.router import Router
 from connectors.sendqueue import ChatQueues
 from connectors.settings import GatewaySettings, url_list
 from connectors.signing import ReplayGuard
+from connectors.speech_in import recogniser_from_env
 from connectors.voice import DEFAULT_CACHE, VoiceMaker
 from connectors.voice_offer import VoiceOffer
 from content.loader import load_articles
@@ -195,6 +196,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
     # «🔊 بشنوید» where a citizen can play a voice message.
     playing = {webchat.CHANNEL, *app[ADAPTERS]} if maker.engine.available() else set()
     router.voice = VoiceOffer(redis, replies, router.buttons, playing)
+    router.recogniser = recogniser_from_env()  # what a citizen's voice message said, if anything
     app[DELIVERER] = Deliverer(router, app[OUTBOX], queues, app[ADAPTERS], app[SOURCES], app[CALLBACKS], app[NUMBERED], replies)
     app[SUBSCRIPTIONS] = SubscriptionStore(redis)
     # Subscriptions written down in the database (put back when Redis lost them); the daily retention purge.

@@ -1,7 +1,7 @@
 """The signed generic webhook: any bridge (Eitaa, Soroush, SMS...) that can sign a JSON POST.
 
 ``POST /webhooks/generic/{source}`` with ``{message_id, user_id, chat_id, text | payload,
-contact?}``; headers ``X-Hamyar-Timestamp`` and ``X-Hamyar-Signature: sha256=<hex>`` over
+contact?, attachment?}``; headers ``X-Hamyar-Timestamp`` and ``X-Hamyar-Signature: sha256=<hex>`` over
 ``timestamp + "." + body`` with the source's secret. Replies come back in the response body and,
 where the source has a callback URL, are also POSTed there, signed the same way.
 """
@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Literal, Mapping, Optional
 
 import aiohttp
 from aiohttp import web
@@ -71,6 +71,20 @@ class GenericBody(BaseModel):
     # The id of a button this gateway sent; anything else is treated as expired.
     payload: Optional[str] = Field(default=None, max_length=64)
     contact: Optional[Contact] = None
+    # What the citizen sent instead of words (its content never comes here): connectors/speech_in.py.
+    attachment: Optional[
+        Literal["voice", "audio", "video_note", "photo", "video", "document", "sticker", "location", "other"]
+    ] = None
+
+
+VOICE_ATTACHMENTS = ("voice", "audio", "video_note")
+
+
+def _kind(body: GenericBody, button_id: Optional[str]) -> Literal["text", "voice", "unsupported"]:
+    """Words or a button win over an attachment sent with them (a caption, say)."""
+    if button_id or body.text or body.attachment is None:
+        return "text"
+    return "voice" if body.attachment in VOICE_ATTACHMENTS else "unsupported"
 
 
 def inbound(source: GenericSource, body: GenericBody, button_id: Optional[str]) -> InboundMessage:
@@ -79,6 +93,7 @@ def inbound(source: GenericSource, body: GenericBody, button_id: Optional[str]) 
     contact = body.contact
     trusted = contact is not None and contact.user_id == body.user_id
     return InboundMessage(
+        kind=_kind(body, button_id),
         channel=source.name,
         chat_id=body.chat_id,
         user_id=body.user_id,

@@ -234,7 +234,7 @@ class MessengerAdapter:
 
     def inbound(self, update: Update) -> Optional[InboundMessage]:
         """The inbound message of an update: a button press, or a message (text, a shared contact,
-        a ``/start`` deep link, anything else "unsupported"); None for other updates and for
+        a ``/start`` deep link, a voice, audio or video note, anything else "unsupported"); None for other updates and for
         fields of the wrong type (PTB does not check the JSON's types)."""
         chat, user = update.effective_chat, update.effective_user
         if chat is None or not _is_id(chat.id) or (user is not None and not _is_id(user.id)):
@@ -269,6 +269,8 @@ class MessengerAdapter:
                 fields["text"] = text
         elif message.text is not None:
             return None
+        elif message.voice or message.audio or message.video_note:
+            fields["kind"] = "voice"
         else:
             fields["kind"] = "unsupported"
         return self._inbound(update, **fields)

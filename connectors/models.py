@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 
 class InboundMessage(BaseModel):
-    """A citizen's message from any channel. ``kind`` "unsupported" is a photo, sticker, file..."""
+    """A citizen's message from any channel. ``kind`` "unsupported" is a photo, sticker, file...;
+    "voice" a voice message, audio file or video note (connectors/speech_in.py)."""
 
     channel: str = Field(pattern=r"^[a-z]{1,16}$")
     chat_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,128}$")
@@ -26,7 +27,11 @@ class InboundMessage(BaseModel):
     group: bool = False
     # Where the citizen can talk to the bot alone (a messenger's deep link), for group chats.
     private_link: Optional[str] = Field(default=None, max_length=256)
-    kind: Literal["text", "unsupported"] = "text"
+    kind: Literal["text", "unsupported", "voice"] = "text"
+    # A voice message's sound, fetched only for a recogniser that listens (connectors/speech_in.py);
+    # never stored, logged or serialised.
+    audio: Optional[bytes] = Field(default=None, exclude=True, repr=False)
+    audio_mime: Optional[str] = Field(default=None, max_length=64)
     received_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property

@@ -8,6 +8,8 @@ import re
 _SENTENCE_END = re.compile(r"(?<=[.!?؟\n])\s+")
 # One message of a reply: its text, its buttons ({"title", "payload"}) and hints for the channel.
 Part = tuple[str, list[dict], dict]
+# The hint of a reply that is the turn's question even when another follows it (bot/replies.yml).
+LAST_QUESTION = "last_question"
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -59,7 +61,8 @@ def fold_turn(parts: list[Part], limit: int) -> list[Part]:
     """A turn's messages as at most two, each one notification on a slow line: the answer, then
     the question with its buttons.
 
-    The question is the last part that asks something (buttons, or the citizen's number); every
+    The question is the last part that asks something (buttons, or the citizen's number), or the
+    last one hinted ``last_question`` (an offer said before the answer to what was written); every
     other text joins the answer in order, and their buttons follow the question's own (one a
     title). Every hint goes on the last message, where a channel looks for the keyboard to show.
     Only text beyond the channel's ``limit`` makes the answer more than one message.
@@ -67,7 +70,9 @@ def fold_turn(parts: list[Part], limit: int) -> list[Part]:
     if not parts:
         return []
     asking = [i for i, (_, buttons, hints) in enumerate(parts) if buttons or hints.get("request_contact")]
-    question = asking[-1] if asking else None
+    # A reply may ask to be the question wherever it comes (an offer made before the answer).
+    marked = [i for i, (_, _, hints) in enumerate(parts) if hints.get(LAST_QUESTION)]
+    question = marked[-1] if marked else asking[-1] if asking else None
     order = [i for i in range(len(parts)) if i != question] + ([question] if question is not None else [])
     buttons: list[dict] = []
     hints: dict = {}
@@ -75,6 +80,7 @@ def fold_turn(parts: list[Part], limit: int) -> list[Part]:
         buttons.extend(b for b in parts[i][1] if all(b["title"] != kept["title"] for kept in buttons))
     for i in order:
         hints.update(parts[i][2])
+    hints.pop(LAST_QUESTION, None)  # for folding only, not for the channel
     answer = _joined([parts[i][0] for i in order if i != question], limit)
     asked = parts[question][0] if question is not None else ""
     if asked.strip():

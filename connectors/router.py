@@ -22,6 +22,7 @@ from connectors.lanes import Lanes
 from connectors.models import InboundMessage, OutboundMessage, OutButton
 from connectors.rasa_client import RasaClient, RasaError
 from connectors.rendering import Part, fold_turn, rasa_to_parts
+from connectors.speech_in import NoRecogniser, Recogniser, heard
 from connectors.voice_offer import PAYLOADS as VOICE_PAYLOADS
 from connectors.voice_offer import VoiceOffer
 from content.replies import Replies
@@ -63,6 +64,8 @@ class Router:
         self.codes: Optional[CodeDoor] = None
         # «🔊 بشنوید» and «همیشه صوتی» (connectors/voice_offer.py); set by the gateway.
         self.voice: Optional[VoiceOffer] = None
+        # What a voice message said (connectors/speech_in.py); the gateway sets the configured one.
+        self.recogniser: Recogniser = NoRecogniser()
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -129,7 +132,13 @@ class Router:
     async def _turn(self, message: InboundMessage, text_limit: int) -> list[OutboundMessage]:
         conversation = message.conversation_id
         if message.kind == "unsupported":
+            logger.info("not text conversation=%s", conversation_tag(conversation))
             return await self._gateway_reply(conversation, "gateway_unsupported")
+        if message.kind == "voice":
+            words = await heard(self.recogniser, message)
+            if words is None:
+                return await self._gateway_reply(conversation, "gateway_voice")
+            message = message.model_copy(update={"kind": "text", "text": words, "audio": None})
         payload = message.internal_payload
         said = message.text  # what the citizen said, as the desk's transcript shows it
         if message.button_id:

@@ -74,7 +74,7 @@ def _id(value: object) -> Optional[str]:
 
 
 def parse_update(body: object) -> Optional[dict]:
-    """(chat_id, user_id, message_id, text, button_id, has_file) of a citizen's message, or None
+    """(chat_id, user_id, message_id, text, button_id, has_file, has_voice) of a citizen's message, or None
     for other events and for anything not shaped like Rubika's update (any JSON may arrive)."""
     if not isinstance(body, dict):
         return None
@@ -101,7 +101,17 @@ def parse_update(body: object) -> Optional[dict]:
         "text": text if isinstance(text, str) else None,
         "button_id": button_id[:64] if isinstance(button_id, str) else None,
         "has_file": bool(message.get("file") or message.get("sticker") or message.get("location")),
+        "has_voice": _is_voice(message.get("file")),
     }
+
+
+# Rubika's file says no kind, only its name: a recorded voice is an .ogg, other sound files these.
+_SOUND = re.compile(r"\.(?:ogg|oga|opus|mp3|m4a|aac|amr|wav)$", re.IGNORECASE)
+
+
+def _is_voice(file: object) -> bool:
+    name = file.get("file_name") if isinstance(file, dict) else None
+    return isinstance(name, str) and bool(_SOUND.search(name))
 
 
 def inbound(body: object) -> Optional[InboundMessage]:
@@ -114,6 +124,8 @@ def inbound(body: object) -> Optional[InboundMessage]:
         fields["button_id"] = update["button_id"]
     elif update["text"]:
         fields["text"] = update["text"]
+    elif update["has_voice"]:
+        fields["kind"] = "voice"
     elif update["has_file"]:
         fields["kind"] = "unsupported"
     return InboundMessage(channel=CHANNEL, chat_id=update["chat_id"], user_id=update["user_id"], **fields)

@@ -2,7 +2,9 @@
 
 Pure: no I/O. A code or a phone number is read digit by digit («صفر نه یک دو…»), an amount or a
 count as a number («دو میلیون و پانصد هزار»), a Jalali date «۱۵ مهر ۱۴۰۵» as «پانزدهم مهر هزار و
-چهارصد و پنج». Emoji and other symbols nobody pronounces are dropped.
+چهارصد و پنج». A run of five or more digits is a code; fewer, a number, unless it starts with 0.
+Money is always an amount («۵۰۰۰۰ تومان»: «پنجاه هزار تومان»). Emoji and other symbols nobody
+pronounces are dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ _MONTH = "|".join(MONTHS)
 _DATE = re.compile(rf"(?<![0-9])([0-9]{{1,2}})\s+({_MONTH})(?:\s+([0-9]{{4}}))?(?![0-9])")
 _SLASH_DATE = re.compile(r"(?<![0-9/])(1[34][0-9]{2})/([0-9]{1,2})/([0-9]{1,2})(?![0-9/])")
 _AMOUNT = re.compile(r"(?<![0-9,٬])[0-9]{1,3}(?:[,٬][0-9]{3})+(?![0-9,٬])")
+# Money written without separators («۵۰۰۰۰ تومان») is an amount, however many digits it has.
+_MONEY = re.compile(r"(?<![0-9A-Za-z\-])([1-9][0-9]*)(?=\s*(?:تومان|ریال))")
 # A run of digits, possibly joined by dashes or spaces inside a code: «H-1405-123456», «0912 345 6789».
 _CODE = re.compile(r"(?<![0-9A-Za-z])(?:[A-Za-z]{1,4}-)?[A-Za-z]{0,4}-?[0-9](?:[0-9]|[- ](?=[0-9]))*(?![0-9])")
 _TIME = re.compile(r"(?<![0-9:])([0-9]{1,2}):([0-9]{2})(?![0-9:])")
@@ -100,10 +104,18 @@ def _slash_date(match: re.Match) -> str:
     return f"{ordinal_words(day)} {MONTHS[month - 1]} {number_words(year)}"
 
 
+def _is_count(digits: str) -> bool:
+    return len(digits) <= MAX_COUNT_DIGITS and not (len(digits) > 1 and digits.startswith("0"))
+
+
 def _number_or_code(match: re.Match) -> str:
     token = match.group(0)
-    if token.isdigit() and len(token) <= MAX_COUNT_DIGITS and not (len(token) > 1 and token.startswith("0")):
+    if token.isdigit() and _is_count(token):
         return number_words(int(token))
+    groups = token.split(" ")
+    if all(g.isdigit() and _is_count(g) for g in groups) and len("".join(groups)) < 5:
+        # Counts that only stand side by side («از ۹ تا ۱۴ ۳۰ نفر»): too few digits for a code.
+        return " ".join(number_words(int(g)) for g in groups)
     return digit_by_digit(token)
 
 
@@ -113,6 +125,7 @@ def spoken(text: str) -> str:
     text = _SLASH_DATE.sub(_slash_date, text)
     text = _DATE.sub(_date, text)
     text = _AMOUNT.sub(lambda m: number_words(int(re.sub(r"[,٬]", "", m.group(0)))), text)
+    text = _MONEY.sub(lambda m: number_words(int(m.group(1))), text)
     text = _TIME.sub(lambda m: f"{number_words(int(m.group(1)))} و {number_words(int(m.group(2)))} دقیقه", text)
     text = _CODE.sub(_number_or_code, text)
     return re.sub(r"[ \t]+", " ", re.sub(r"\s*\n\s*", ".\n", text)).strip()

@@ -24,6 +24,9 @@ class Article(BaseModel):
     author: str = "content-team"
     questions: list[str] = Field(min_length=1)
     steps: list[str] = Field(min_length=1, max_length=12)
+    # A step said more simply, by its number, for «یعنی چی؟» (actions/follow_up.py); a step
+    # without one is read back a sentence a line.
+    plain: dict[int, str] = Field(default_factory=dict)
 
     @field_validator("steps")
     @classmethod

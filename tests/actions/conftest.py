@@ -9,6 +9,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from actions import runtime as runtime_module
+from actions.runtime import runtime
+from content.loader import load_articles
 
 
 class Live:
@@ -52,3 +54,10 @@ async def live(redis, redis_server, sandbox, tokens, monkeypatch) -> AsyncIterat
     yield Live(base, tokens)
     await runtime_module.runtime().redis.aclose()
     runtime_module.runtime.cache_clear()
+
+
+@pytest.fixture
+async def articles(live) -> dict:
+    published = load_articles()
+    await runtime().content.publish(published)
+    return {a.id: a for a in published}

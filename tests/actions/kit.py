@@ -85,3 +85,10 @@ def payloads(dispatcher: CollectingDispatcher) -> list[str]:
 
 def slots_set(events: list[dict]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def guide_button(intent: str, article_id: str, step: int, **slots: Any) -> Tracker:
+    """A guide's button pressed: its payload names the guide and the step it was shown on."""
+    place = {"article_id": article_id, "guide_step": str(step)}
+    payload = f'/{intent}{{"article_id":"{article_id}","guide_step":"{step}"}}'
+    return tracker(payload, intent=intent, entities=place, slots=slots)

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guides import ActionGuideNext, ActionGuidePrevious, ActionHowTo
-from actions.runtime import runtime
-from content.loader import load_articles
 from content.steps import NEXT, PREVIOUS
 from tests.actions.kit import payloads, said, slots_set, text, tracker
-
-
-@pytest.fixture
-async def articles(live) -> dict:
-    published = load_articles()
-    await runtime().content.publish(published)
-    return {a.id: a for a in published}
 
 
 async def run(action, conversation) -> tuple[CollectingDispatcher, dict]:
@@ -31,8 +21,10 @@ async def test_a_guide_chosen_by_button_starts_at_its_first_step(articles):
     )
     assert said(dispatcher) == ["guide_title", "guide_step"]
     assert guide.title in text(dispatcher) and guide.steps[0] in text(dispatcher)
-    assert slots == {"article_id": "passport-new", "article_step": 0.0}
-    assert NEXT in payloads(dispatcher) and PREVIOUS not in payloads(dispatcher)
+    assert slots == {"article_id": "passport-new", "article_step": 0.0, "last_subject": "guide:passport-new"}
+    # Next says where it was shown, so that pressed late it still moves from there.
+    assert f'{NEXT}{{"article_id":"passport-new","guide_step":"0"}}' in payloads(dispatcher)
+    assert not any(p.startswith(PREVIOUS) for p in payloads(dispatcher))
 
 
 async def test_a_question_finds_its_guide(articles):
@@ -53,7 +45,7 @@ async def test_next_and_previous_move_one_step_and_stop_at_the_ends(articles):
     dispatcher, slots = await run(ActionGuideNext(), tracker("بعدی", slots={"article_id": guide.id, "article_step": 0.0}))
     assert slots["article_step"] == 1.0 and guide.steps[1] in text(dispatcher)
     dispatcher, slots = await run(ActionGuideNext(), tracker("بعدی", slots={"article_id": guide.id, "article_step": float(last)}))
-    assert slots["article_step"] == float(last) and NEXT not in payloads(dispatcher)
+    assert slots["article_step"] == float(last) and not any(p.startswith(NEXT) for p in payloads(dispatcher))
     dispatcher, slots = await run(ActionGuidePrevious(), tracker("قبلی", slots={"article_id": guide.id, "article_step": 1.0}))
     assert slots["article_step"] == 0.0 and guide.steps[0] in text(dispatcher)
 

@@ -75,6 +75,18 @@ def test_a_text_after_the_question_joins_the_answer_before_it():
     ]
 
 
+def test_an_offer_said_first_is_the_question_after_the_answer():
+    """A session's first turn: the notice, then the offer of what was left unfinished (said at
+    the session's start), then the answer to what was written."""
+    go_on = {"title": "ادامه", "payload": '/how_to{"article_id":"passport-new","guide_step":"2"}'}
+    offer = ("دفعه قبل در مرحله ۳ راهنمای «گرفتن گذرنامه» بودید. ادامه بدهیم؟", [go_on, MENU], {"last_question": True})
+    parts = [("همیار این گفتگو را یک روز نگه می‌دارد.", [MORE], {}), offer, ("سلام. چه کاری دارید؟", [MENU, HUMAN], {})]
+    assert fold_turn(parts, 4096) == [
+        ("همیار این گفتگو را یک روز نگه می‌دارد.\n\nسلام. چه کاری دارید؟", [], {}),
+        (offer[0], [go_on, MENU, HUMAN, MORE], {}),
+    ]
+
+
 def test_every_hint_reaches_the_last_message():
     """The desk's handoff signal, «goodbye» clearing the page, a marker: none lost in the fold."""
     handoff = {"handoff": {"reason": "misunderstood", "agency": "general"}}

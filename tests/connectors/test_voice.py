@@ -49,6 +49,18 @@ def test_amounts_and_counts_are_numbers():
     assert number_words(1_000_001) == "یک میلیون و یک"
 
 
+def test_five_digits_make_a_code_and_fewer_a_number():
+    assert spoken("کد ۱۲۳۴۵") == "کد یک دو سه چهار پنج"
+    assert spoken("سال ۱۴۰۵") == "سال هزار و چهارصد و پنج"
+    assert spoken("شماره ۰۲۱۶۶۱۲۳۴۵۶") == "شماره صفر دو یک شش شش یک دو سه چهار پنج شش"
+    # Counts side by side are not a code: too few digits.
+    assert spoken("از ۹ تا ۱۴ ۳۰ نفر") == "از نه تا چهارده سی نفر"
+    # Money without separators is still an amount; a code before «تومان» is still a code.
+    assert spoken("۵۰۰۰۰ تومان") == "پنجاه هزار تومان"
+    assert spoken("۱۲۰۰۰۰۰ ریال") == "یک میلیون و دویست هزار ریال"
+    assert spoken("H-1405-2000 تومان") == "H، یک چهار صفر پنج، دو صفر صفر صفر تومان"
+
+
 def test_jalali_dates_are_said_in_words():
     assert spoken("۱۵ مهر ۱۴۰۵") == "پانزدهم مهر هزار و چهارصد و پنج"
     assert spoken("از ۱ فروردین") == "از اول فروردین"
