@@ -73,8 +73,9 @@ QUESTIONS = {
     "شناسنامه": "سامانه شناسنامه کار میکنه؟",
     "نسخه الکترونیک": "سامانه نسخه الکترونیک کار میکنه؟",
 }
-# The first line of every status answer (service_up / _degraded / _down in bot/replies.yml).
-STATUS_LINE = re.compile(r"^سامانه (.+?) الان ")
+# The first line of every status answer (service_up / _degraded / _down in bot/replies.yml); on
+# a session's first turn it follows the privacy notice in the same message (fold_turn).
+STATUS_LINE = re.compile(r"^سامانه (.+?) الان ", re.MULTILINE)
 _ids = itertools.count(int(time.time()) % 100000 * 1000)
 
 
@@ -207,7 +208,7 @@ async def drained(redis: aioredis.Redis, chats: list[Chat], timeout: float) -> N
 
 def named(texts: list[str]) -> list[str]:
     """The services a chat's messages name in their status lines, in the order they came."""
-    return [match.group(1) for text in texts if (match := STATUS_LINE.match(text))]
+    return [match.group(1) for text in texts if (match := STATUS_LINE.search(text))]
 
 
 def first_difference(asked: list[str], got: list[str]) -> str:
