@@ -4,6 +4,7 @@ HTTP to calls."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -99,6 +100,14 @@ async def start_channels(app: web.Application) -> None:
     await app[SEND_QUEUES].start(adapters)
     for adapter in adapters.values():
         await adapter.start()
+
+
+async def leave_startup_out_of_collections(app: web.Application) -> None:
+    """What start-up made lives as long as the process: out of the collector's sight, a full
+    collection walks only what turns make (about 70 ms a time otherwise, a pause for every chat).
+    For the gateway process only (``main``): in a test process it would keep every app's garbage."""
+    gc.collect()
+    gc.freeze()
 
 
 async def stop_sending(app: web.Application) -> None:
@@ -229,7 +238,9 @@ def main() -> None:
         logger.warning("configured sources without their secret (off, or answered 404, until it is set): %s", ", ".join(missing))
     settings = GatewaySettings()  # type: ignore[call-arg]  # required values come from the environment
     # No access log: URLs are harmless, but quieter logs are easier to keep free of personal data.
-    web.run_app(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, access_log=None, print=None)
+    app = create_app(settings)
+    app.on_startup.append(leave_startup_out_of_collections)  # after every other start-up step
+    web.run_app(app, host=settings.gateway_host, port=settings.gateway_port, access_log=None, print=None)
 
 
 if __name__ == "__main__":
