@@ -51,21 +51,31 @@ class Replies:
         The values a reply names ``outside`` (an agency's words) are fitted into the writing rules.
         """
         entry = self.entries()[key]
-        if entry.get("outside") and "text" in entry:
-            values = fitted(entry["text"], values, entry["outside"])
+        values = self._fitted(key, values, MAX_CHARS)
         text = entry["text"].format_map(values) if "text" in entry else ""
         own = [{n: v.format_map(values) for n, v in b.items()} if values else b for b in self.buttons(key)]
         return {"text": text, "buttons": list(choices) + own, "custom": dict(entry.get("custom") or {})}
 
+    def text_within(self, key: str, max_chars: int, values: Mapping[str, Any]) -> str:
+        """A reply's text alone, its agency words fitted into ``max_chars`` rather than a whole
+        message: for a reply that shares one message with others."""
+        return str(self.entries()[key]["text"].format_map(self._fitted(key, values, max_chars)))
 
-def fitted(template: str, values: Mapping[str, Any], outside: Iterable[str]) -> dict[str, Any]:
+    def _fitted(self, key: str, values: Mapping[str, Any], max_chars: int) -> dict[str, Any]:
+        entry = self.entries()[key]
+        if entry.get("outside") and "text" in entry:
+            return fitted(entry["text"], values, entry["outside"], max_chars)
+        return dict(values)
+
+
+def fitted(template: str, values: Mapping[str, Any], outside: Iterable[str], max_chars: int = MAX_CHARS) -> dict[str, Any]:
     """``values``, those named in ``outside`` with Persian digits and shortened or split
-    (``nlu.writing.fit``) into what ``template`` leaves of one message's length, shared between
-    them, and of their sentence's words.
+    (``nlu.writing.fit``) into what ``template`` leaves of ``max_chars`` (one message's length),
+    shared between them, and of their sentence's words.
     """
     names = sorted((n for n in outside if n in values), key=lambda n: len(str(values[n])))
     marked = template.format_map({**values, **{n: f"\0{n}\0" for n in names}})
-    room = MAX_CHARS - len(template.format_map({**values, **{n: "" for n in names}}))
+    room = max_chars - len(template.format_map({**values, **{n: "" for n in names}}))
     result = dict(values)
     for position, name in enumerate(names):
         # Every sentence of the value is held to what the template's own sentence leaves.
