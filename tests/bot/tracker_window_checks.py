@@ -158,6 +158,16 @@ def conversation(turns: int) -> Iterator[list]:
         ]
 
 
+def rule_trackers(domain: Any) -> List[Any]:
+    """The conversations Hamyar's rules make, as RulePolicy learns from them."""
+    from rasa.shared.core.generator import TrainingDataGenerator
+    from rasa.shared.core.training_data.loading import load_data_from_files
+    from rasa.shared.core.training_data.structures import StoryGraph
+
+    graph = StoryGraph(load_data_from_files([str(ROOT / "bot" / "data" / "rules.yml")], domain))
+    return TrainingDataGenerator(graph, domain, augmentation_factor=0, use_story_concatenation=False).generate()
+
+
 def rule_policy() -> Any:
     """A RulePolicy trained on Hamyar's domain and rules, configured as config.yml says."""
     import yaml
@@ -166,14 +176,10 @@ def rule_policy() -> Any:
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
     from rasa.shared.core.domain import Domain
-    from rasa.shared.core.generator import TrainingDataGenerator
-    from rasa.shared.core.training_data.loading import load_data_from_files
-    from rasa.shared.core.training_data.structures import StoryGraph
 
     domain = Domain.load(str(ROOT / "bot" / "domain.yml"))
-    graph = StoryGraph(load_data_from_files([str(ROOT / "bot" / "data" / "rules.yml")], domain))
-    trackers = TrainingDataGenerator(graph, domain, augmentation_factor=0, use_story_concatenation=False).generate()
-    settings = next(p for p in yaml.safe_load((ROOT / "config.yml").read_text())["policies"] if p["name"] == "RulePolicy")
+    trackers = rule_trackers(domain)
+    settings = next(p for p in yaml.safe_load((ROOT / "config.yml").read_text())["policies"] if p["name"].endswith("RulePolicy"))
     config = {**RulePolicy.get_default_config(), **{k: v for k, v in settings.items() if k != "name"}}
     storage = LocalModelStorage(Path(tempfile.mkdtemp()))
     policy = RulePolicy.create(config, storage, Resource("rules"), ExecutionContext(GraphSchema({}), "window-check"))
