@@ -53,6 +53,7 @@ class RuleIndex:
     def __init__(self, lookup: Dict[Text, Text]) -> None:
         self.size = len(lookup)
         self.places: Dict[Place, Set[Text]] = {}
+        self.lengths = {key: len(json.loads(key)) for key in lookup}
         for key in lookup:
             self.places.setdefault(place(key), set()).add(key)
 
@@ -87,8 +88,12 @@ class IndexedRulePolicy(RulePolicy):
         kept = indexes.get(id(lookup))
         if kept is None or kept[0] is not lookup or kept[1].size != len(lookup):
             kept = indexes[id(lookup)] = (lookup, RuleIndex(lookup))
-        possible = set(kept[1].candidates(states[-1]))
-        # From here on exactly RulePolicy's filter, over the candidates instead of every rule.
+        index = kept[1]
+        possible = set(index.candidates(states[-1]))
+        # From here on exactly RulePolicy's filter, over the candidates instead of every rule, and
+        # only as far back as the longest of them reaches (further back, every rule applies).
         for i, state in enumerate(reversed(states)):
+            if not possible or i >= max(index.lengths[key] for key in possible):
+                break
             possible = {key for key in possible if self._is_rule_applicable(key, i, state)}
         return possible

@@ -1,9 +1,10 @@
 """Run in the Rasa environment by test_rule_policy.py: bot/rule_policy.py's IndexedRulePolicy
 against Rasa's RulePolicy, both with the rules RulePolicy learns from Hamyar's domain and rules.
 
-Compared: the rules each finds applicable for every state sequence a rule is made of (and each of
-its tails, and each followed by every rule's last state), and the prediction for every step of
-every training conversation; counted: how many times each tries a rule against a state.
+Compared: the rules each finds applicable for every state sequence a rule is made of (each of its
+tails, each followed by every rule's last state, each after twenty other turns), and the
+prediction for every step of every training conversation; counted: how many times each tries a
+rule against a state.
 ``python -m tests.bot.rule_policy_checks WORKDIR`` prints «RESULT » and JSON.
 """
 
@@ -18,11 +19,14 @@ from tests.bot.tracker_window_checks import prediction, rule_policy, rule_tracke
 
 
 def state_sequences(lookup: Dict[str, str]) -> List[List[dict]]:
-    """Each rule's states, its tails, and it followed by each rule's latest state."""
+    """Each rule's states, its tails, it followed by each rule's latest state, and it after a
+    long conversation."""
     rules = [json.loads(key) for key in lookup]
     latest = [states[-1] for states in rules if states]
     sequences = [states[i:] for states in rules for i in range(len(states))]
     sequences += [[*states, last] for states in rules for last in latest]
+    # A long conversation: twenty turns of other rules before each rule's states.
+    sequences += [[*latest[:20], *states] for states in rules]
     return sequences
 
 
