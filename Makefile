@@ -1,5 +1,5 @@
 # The two commands of the README, and a few for developers.
-.PHONY: run status test fuzz bench-nlu bench-load bench-bending bench-normaliser bench-voice voice-sample lock validate
+.PHONY: run status test fuzz bench-nlu bench-load bench-bending bench-normaliser bench-voice bench-speech voice-sample lock validate
 
 run:
 	@bash scripts/run.sh
@@ -35,6 +35,10 @@ bench-normaliser:
 # The voice engine's real-time factor and a cache hit's cost (espeak-ng + opusenc, Debian).
 bench-voice:
 	.venvs/app/bin/python -m bench.voice
+
+# Voice in: whisper-base's real-time factor and word error rate on tests/connectors/speech_clips.
+bench-speech:
+	@bash -c 'source scripts/common.sh && ensure_speech_environment' && .venvs/app/bin/python -m bench.speech_in $(ARGS)
 
 # One reply said aloud, to play: .run/voice-sample.ogg.
 voice-sample:

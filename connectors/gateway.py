@@ -206,6 +206,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
     playing = {webchat.CHANNEL, *app[ADAPTERS]} if maker.engine.available() else set()
     router.voice = VoiceOffer(redis, replies, router.buttons, playing)
     router.recogniser = recogniser_from_env()  # what a citizen's voice message said, if anything
+    app.on_cleanup.append(lambda _app: router.recogniser.close())  # its worker process, if it started one
     app[DELIVERER] = Deliverer(router, app[OUTBOX], queues, app[ADAPTERS], app[SOURCES], app[CALLBACKS], app[NUMBERED], replies)
     app[SUBSCRIPTIONS] = SubscriptionStore(redis)
     # Subscriptions written down in the database (put back when Redis lost them); the daily retention purge.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Literal, Optional
+from typing import Awaitable, Callable, Literal, Optional
 
 from pydantic import BaseModel, Field
 
@@ -32,6 +32,9 @@ class InboundMessage(BaseModel):
     # never stored, logged or serialised.
     audio: Optional[bytes] = Field(default=None, exclude=True, repr=False)
     audio_mime: Optional[str] = Field(default=None, max_length=64)
+    # How the channel fetches that sound (connectors/speech_in.py ``heard``: only for a recogniser
+    # that listens, inside the turn, so no duplicate is fetched); may raise speech_in.TooLong.
+    fetch_audio: Optional[Callable[[], Awaitable[bytes]]] = Field(default=None, exclude=True, repr=False)
     received_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property

@@ -18,11 +18,13 @@ from redis.asyncio.client import Pipeline
 
 from connectors.buttons import ButtonRegistry
 from connectors.dedup import Claim, Deduplicator
+from connectors.heard import PAYLOADS as HEARD_PAYLOADS
+from connectors.heard import Confirmation
 from connectors.lanes import Lanes
 from connectors.models import InboundMessage, OutboundMessage, OutButton
 from connectors.rasa_client import RasaClient, RasaError
 from connectors.rendering import Part, fold_turn, rasa_to_parts
-from connectors.speech_in import NoRecogniser, Recogniser, heard
+from connectors.speech_in import NoRecogniser, Recogniser, TooLong, heard
 from connectors.voice_offer import PAYLOADS as VOICE_PAYLOADS
 from connectors.voice_offer import VoiceOffer
 from content.replies import Replies
@@ -66,6 +68,8 @@ class Router:
         self.voice: Optional[VoiceOffer] = None
         # What a voice message said (connectors/speech_in.py); the gateway sets the configured one.
         self.recogniser: Recogniser = NoRecogniser()
+        # Its words wait for the citizen's «بله، همین» before they are acted on (connectors/heard.py).
+        self.heard = Confirmation(redis, replies)
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -135,10 +139,7 @@ class Router:
             logger.info("not text conversation=%s", conversation_tag(conversation))
             return await self._gateway_reply(conversation, "gateway_unsupported")
         if message.kind == "voice":
-            words = await heard(self.recogniser, message)
-            if words is None:
-                return await self._gateway_reply(conversation, "gateway_voice")
-            message = message.model_copy(update={"kind": "text", "text": words, "audio": None})
+            return await self._voice(message)
         payload = message.internal_payload
         said = message.text  # what the citizen said, as the desk's transcript shows it
         if message.button_id:
@@ -148,6 +149,13 @@ class Router:
             payload, said = button["payload"], button["title"]
             if self.voice is not None and payload in VOICE_PAYLOADS:
                 return await self.voice.press(message, payload, self.render)
+            if payload in HEARD_PAYLOADS:
+                words, reply = await self.heard.answer(conversation, payload)
+                if words is None:
+                    return await self._gateway_reply(conversation, reply or "heard_gone")
+                # Confirmed: on as if the citizen had typed the words.
+                message = message.model_copy(update={"text": words, "button_id": None})
+                payload, said = None, words
         if payload is None and self.codes is not None:
             # A handoff code opens its payload here; a wrong one is answered here, never by Rasa.
             opened = await self.codes.read(message)
@@ -183,6 +191,19 @@ class Router:
             parts = await self._divert.after_rasa(message, said, parts)
         replies = await self.render(conversation, parts, text_limit)
         return await self.voice.dress(message, replies) if self.voice is not None else replies
+
+    async def _voice(self, message: InboundMessage) -> list[OutboundMessage]:
+        """A voice message: the kind answer when nothing was heard, else what was heard, to confirm.
+        Rasa gets no turn here."""
+        conversation = message.conversation_id
+        try:
+            words = await heard(self.recogniser, message)
+        except TooLong:
+            return await self._gateway_reply(conversation, "gateway_voice_too_long")
+        if words is None:
+            return await self._gateway_reply(conversation, "gateway_voice")
+        question = await self.heard.ask(conversation, words)
+        return await self.render(conversation, [(question["text"], question["buttons"], question["custom"])])
 
     async def render(self, conversation: str, parts: list[Part], text_limit: int = MAX_TEXT) -> list[OutboundMessage]:
         """A turn's parts as messages for the citizen. Every reply passes here, whoever made it

@@ -23,7 +23,7 @@ import random
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Container, Iterable, Mapping
+from typing import Any, Callable, Container, Hashable, Iterable, Mapping, Sequence
 
 ZWNJ = "\u200c"
 PERSIAN_LETTERS = "آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیئء"
@@ -102,15 +102,16 @@ def latin_spelling(word: str) -> str:
     return spelt + "ه" if word.endswith("e") else spelt
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with adjacent swaps counted as one edit."""
+def edit_distance(a: Sequence[Hashable], b: Sequence[Hashable], swaps: bool = True) -> int:
+    """Levenshtein distance (of letters, or of words) with adjacent swaps counted as one edit,
+    unless not ``swaps``."""
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
             cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+            if swaps and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 cost = min(cost, previous2[j - 2] + 1)
             current.append(cost)
         previous2, previous = previous, current

@@ -76,6 +76,11 @@ ensure_environments() {
   ensure_venv rasa "$(find_rasa_python)"
 }
 
+# The offline recogniser's own environment (connectors/speech_worker.py; HAMYAR_RECOGNISER=whisper-base).
+ensure_speech_environment() {
+  ensure_venv speech "$(find_app_python)"
+}
+
 # Every secret the configuration names (connectors/required_secrets.py), generated once per
 # checkout into .env (mode 600, not committed); one set in the environment is kept.
 ensure_secrets() {

@@ -7,6 +7,7 @@ if [ -z "${REDIS_URL:-}" ]; then ensure_debian redis-server:redis-server; fi
 ensure_debian espeak-ng:espeak-ng opusenc:opus-tools  # replies as voice (connectors/voice.py)
 ensure_debian /usr/share/hunspell/fa_IR.dic:myspell-fa  # the speller's Persian word list, read when training
 ensure_environments
+if [ "${HAMYAR_RECOGNISER:-none}" = whisper-base ]; then ensure_speech_environment; fi  # voice in (docs/voice.md)
 ensure_secrets
 train_if_needed
 # Whatever the processes write from here on (.run/, Redis data and its AOF) is this user's only.

@@ -1,6 +1,7 @@
-"""Voice in: a voice message gets the kind answer and never reaches Rasa as text, whichever channel
-brings it; the recogniser is chosen by configuration. A real Redis; Rasa is a closed port, so a turn
-that did reach it would be answered with the gateway's error instead."""
+"""Voice in: a voice message gets the kind answer, or what was heard to confirm, and never reaches
+Rasa as text before the citizen confirms it, whichever channel brings it; the recogniser is chosen
+by configuration. A real Redis; Rasa is a closed port, so a turn that did reach it would be
+answered with the gateway's error instead."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from connectors.generic import GenericBody, GenericSource, inbound
 from connectors.models import InboundMessage
 from connectors.rubika import inbound as rubika_inbound
-from connectors.speech_in import NoRecogniser, recogniser_from_env
+from connectors.speech_in import NoRecogniser, TooLong, recogniser_from_env
 from tests.connectors.test_router import router
 
 __all__ = ["router"]  # the fixture (Rasa a closed port), used here by name
@@ -56,13 +57,64 @@ class Heard:
         self.given.append((audio, mime))
         return self.words
 
+    async def close(self) -> None:
+        return None
 
-async def test_words_a_recogniser_understood_go_on_as_a_typed_message(router):
+
+async def press(router, reply, title: str):
+    [button] = [b for b in reply.buttons if b.title == title]
+    return await router.handle(voice(kind="text", message_id=f"cb-{button.id}", button_id=button.id))
+
+
+async def test_words_a_recogniser_understood_are_confirmed_before_they_go_on_as_typed(router, caplog):
+    caplog.set_level(logging.INFO)
     router.recogniser = Heard("سامانه پاسپورت کار میکنه؟")
-    [reply] = await router.handle(voice(audio=b"OggS", audio_mime="audio/ogg"))
-    # Rasa (a closed port here) was asked: the turn went on as text.
-    assert "مشکلی در سامانه همیار" in reply.text
+    [question] = await router.handle(voice(audio=b"OggS", audio_mime="audio/ogg"))
+    # Not acted on: Rasa (a closed port here) was not asked, or this would be the error answer.
+    assert question.text == "این را شنیدم: «سامانه پاسپورت کار میکنه؟». درست است؟"
+    assert [b.title for b in question.buttons] == ["بله، همین", "نه، می‌نویسم", "منوی اصلی", "صحبت با اپراتور"]
+    assert all(len(b.title) <= 24 for b in question.buttons)
     assert router.recogniser.given == [(b"OggS", "audio/ogg")]
+    [reply] = await press(router, question, "بله، همین")
+    assert "مشکلی در سامانه همیار" in reply.text  # now Rasa was asked, with the words
+    # Taken: a second press of the same button finds nothing waiting.
+    [again] = await press(router, question, "بله، همین")
+    assert "دیگر پیش من نیست" in again.text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "پاسپورت" not in logged and "555" not in logged
+
+
+async def test_not_what_was_said_asks_for_it_in_writing_and_forgets_the_words(router, redis):
+    router.recogniser = Heard("پرونده من چی شد")
+    [question] = await router.handle(voice(audio=b"OggS"))
+    assert await redis.ttl("hamyar:heard:telegram:555") > 60
+    [reply] = await press(router, question, "نه، می‌نویسم")
+    assert "بنویسید" in reply.text and "مشکلی" not in reply.text
+    assert not await redis.exists("hamyar:heard:telegram:555")
+
+
+async def test_the_sound_is_fetched_inside_the_turn_and_only_for_a_recogniser_that_listens(router):
+    fetched: list[int] = []
+
+    async def fetch() -> bytes:
+        fetched.append(1)
+        return b"OggS fetched"
+
+    [reply] = await router.handle(voice(fetch_audio=fetch))
+    assert "پیام صوتی شما رسید" in reply.text and not fetched  # NoRecogniser: nothing fetched
+    router.recogniser = Heard("سلام")
+    [reply] = await router.handle(voice(message_id="m2", fetch_audio=fetch))
+    assert router.recogniser.given == [(b"OggS fetched", "audio/ogg")] and "شنیدم" in reply.text
+
+
+async def test_a_sound_too_long_is_refused_kindly(router):
+    async def too_long() -> bytes:
+        raise TooLong()
+
+    router.recogniser = Heard("سلام")
+    [reply] = await router.handle(voice(fetch_audio=too_long))
+    assert "از یک دقیقه بلندتر" in reply.text and [b.title for b in reply.buttons] == MENU
+    assert router.recogniser.given == []
 
 
 async def test_a_recogniser_that_understood_nothing_gets_the_kind_answer(router):

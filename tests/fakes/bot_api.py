@@ -22,6 +22,7 @@ class FakeBotApi:
         self.sent: list[dict] = []
         self.calls: list[str] = []
         self.voices: list[dict] = []  # sendVoice: chat_id, the OGG bytes, reply_markup
+        self.files: dict[str, bytes] = {}  # what getFile and the file URL serve, by file_id
         # What reached each chat, in order: (method, chat_id, text, monotonic time).
         self.events: list[tuple[str, object, str, float]] = []
         self.webhook: dict = {}
@@ -54,6 +55,7 @@ class FakeBotApi:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/voice/{file_id}", self._file)
         return app
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -150,6 +152,18 @@ class FakeBotApi:
             "chat": {"id": int(params["chat_id"]), "type": "private"},
             "voice": {"file_id": f"v{len(self.voices)}", "file_unique_id": f"u{len(self.voices)}", "duration": 1},
         }
+
+    async def _getFile(self, params: dict):  # noqa: N802
+        data = self.files.get(str(params.get("file_id")))
+        if data is None:
+            return web.json_response({"ok": False, "error_code": 400, "description": "file not found"}, status=400)
+        file_id = str(params["file_id"])
+        return {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": len(data), "file_path": f"voice/{file_id}"}
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file's bytes, at the URL getFile gave (python-telegram-bot's ``File.download_*``)."""
+        data = self.files.get(request.match_info["file_id"])
+        return web.Response(body=data, content_type="audio/ogg") if data is not None else web.Response(status=404)
 
     async def _answerCallbackQuery(self, params: dict) -> bool:  # noqa: N802
         return True
