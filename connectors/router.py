@@ -151,8 +151,8 @@ class Router:
                 return await self.voice.press(message, payload, self.render)
             if payload in HEARD_PAYLOADS:
                 words, reply = await self.heard.answer(conversation, payload)
-                if words is None:
-                    return await self._gateway_reply(conversation, reply or "heard_gone")
+                if words is None:  # heard by a citizen who may read poorly: offered aloud too
+                    return await self._dressed(message, await self._gateway_reply(conversation, reply or "heard_gone"))
                 # Confirmed: on as if the citizen had typed the words.
                 message = message.model_copy(update={"text": words, "button_id": None})
                 payload, said = None, words
@@ -189,21 +189,25 @@ class Router:
         parts = rasa_to_parts(messages, text_limit)
         if self._divert is not None:
             parts = await self._divert.after_rasa(message, said, parts)
-        replies = await self.render(conversation, parts, text_limit)
+        return await self._dressed(message, await self.render(conversation, parts, text_limit))
+
+    async def _dressed(self, message: InboundMessage, replies: list[OutboundMessage]) -> list[OutboundMessage]:
+        """The replies with «🔊 بشنوید» (or said aloud, for a citizen who asked always to hear)."""
         return await self.voice.dress(message, replies) if self.voice is not None else replies
 
     async def _voice(self, message: InboundMessage) -> list[OutboundMessage]:
-        """A voice message: the kind answer when nothing was heard, else what was heard, to confirm.
-        Rasa gets no turn here."""
+        """A voice message: the kind answer when nothing was heard, else what was heard, to confirm;
+        either can be heard, as whoever speaks may read poorly. Rasa gets no turn here."""
         conversation = message.conversation_id
         try:
             words = await heard(self.recogniser, message)
         except TooLong:
-            return await self._gateway_reply(conversation, "gateway_voice_too_long")
+            return await self._dressed(message, await self._gateway_reply(conversation, "gateway_voice_too_long"))
         if words is None:
-            return await self._gateway_reply(conversation, "gateway_voice")
+            return await self._dressed(message, await self._gateway_reply(conversation, "gateway_voice"))
         question = await self.heard.ask(conversation, words)
-        return await self.render(conversation, [(question["text"], question["buttons"], question["custom"])])
+        replies = await self.render(conversation, [(question["text"], question["buttons"], question["custom"])])
+        return await self._dressed(message, replies)
 
     async def render(self, conversation: str, parts: list[Part], text_limit: int = MAX_TEXT) -> list[OutboundMessage]:
         """A turn's parts as messages for the citizen. Every reply passes here, whoever made it
