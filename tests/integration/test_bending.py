@@ -441,3 +441,22 @@ async def test_a_complaint_of_two_questions_is_taken_whole(chat):
     words = "چرا کارت ملی من بعد از دو ماه آماده نشده؟ چرا کسی جواب تلفن را نمی‌دهد؟"
     await chat.say(words)
     assert ASK_ID in chat.text() and "جواب تلفن" in chat.slots()["complaint_text"]
+
+
+@pytest.mark.parametrize(
+    "start, asked",
+    [("case", ASK_CODE), ("status", ASK_SERVICE), ("complaint", ASK_COMPLAINT_AGENCY)],
+)
+async def test_a_greeting_and_thanks_inside_a_form_are_answered_in_kind(chat, start, asked):
+    """Elderly citizens greet and thank mid-way: never «متوجه نشدم» for it, and the question again."""
+    if start == "case":
+        await chat.say("میخوام پرونده مو پیگیری کنم")
+    elif start == "status":
+        await status_asked_service(chat)
+    else:
+        await chat.say("میخوام شکایت کنم")
+    assert asked in chat.text()
+    for said, answer in (("سلام", "سلام، در خدمتم"), ("خیلی ممنون", "خواهش می‌کنم")):
+        await chat.say(said)
+        assert answer in chat.text() and asked in chat.text() and "متوجه نشدم" not in chat.text()
+    assert active_form(chat) is not None
