@@ -34,7 +34,7 @@ def lines_within(lines: Sequence[Line], max_chars: int = MAX_CHARS) -> list[str]
     agency words get what the shorter replies leave, as one reply's values share its room."""
     texts = [""] * len(lines)
     room = max_chars - (len(lines) - 1)  # the line breaks
-    natural = [len(REPLIES.render(one.key, **one.values)["text"]) for one in lines]
+    natural = [len(REPLIES.text_within(one.key, max_chars, one.values)) for one in lines]
     for position, i in enumerate(sorted(range(len(lines)), key=natural.__getitem__)):
         texts[i] = REPLIES.text_within(lines[i].key, room // (len(lines) - position), lines[i].values)
         room -= len(texts[i])

@@ -51,7 +51,7 @@ class Replies:
         The values a reply names ``outside`` (an agency's words) are fitted into the writing rules.
         """
         entry = self.entries()[key]
-        values = self._fitted(key, values, MAX_CHARS)
+        values = _fitted(entry, values, MAX_CHARS)
         text = entry["text"].format_map(values) if "text" in entry else ""
         own = [{n: v.format_map(values) for n, v in b.items()} if values else b for b in self.buttons(key)]
         return {"text": text, "buttons": list(choices) + own, "custom": dict(entry.get("custom") or {})}
@@ -59,13 +59,15 @@ class Replies:
     def text_within(self, key: str, max_chars: int, values: Mapping[str, Any]) -> str:
         """A reply's text alone, its agency words fitted into ``max_chars`` rather than a whole
         message: for a reply that shares one message with others."""
-        return str(self.entries()[key]["text"].format_map(self._fitted(key, values, max_chars)))
-
-    def _fitted(self, key: str, values: Mapping[str, Any], max_chars: int) -> dict[str, Any]:
         entry = self.entries()[key]
-        if entry.get("outside") and "text" in entry:
-            return fitted(entry["text"], values, entry["outside"], max_chars)
-        return dict(values)
+        return str(entry["text"].format_map(_fitted(entry, values, max_chars)))
+
+
+def _fitted(entry: dict, values: Mapping[str, Any], max_chars: int) -> dict[str, Any]:
+    """``values`` with a reply's agency words (``entry["outside"]``) fitted, the rest as given."""
+    if entry.get("outside") and "text" in entry:
+        return fitted(entry["text"], values, entry["outside"], max_chars)
+    return dict(values)
 
 
 def fitted(template: str, values: Mapping[str, Any], outside: Iterable[str], max_chars: int = MAX_CHARS) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from nlu.persian import normalize
+from nlu.persian import ZWNJ, normalize
 from nlu.spelling import edit_distance
 
 _NOT_WORD = re.compile(r"[^\w\s]")
@@ -17,7 +17,7 @@ _NOT_WORD = re.compile(r"[^\w\s]")
 
 def words(text: str) -> list[str]:
     """The normalised words of ``text``; a half-space joins nothing here (recognisers differ)."""
-    return _NOT_WORD.sub(" ", normalize(text).replace("\u200c", "")).split()
+    return _NOT_WORD.sub(" ", normalize(text).replace(ZWNJ, "")).split()
 
 
 def word_errors(reference: str, hypothesis: str) -> int:
