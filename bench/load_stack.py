@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "eitaa"
 SOURCE_SECRET = "GENERIC_EITAA_SECRET"
 # What the processes may inherit from the operator's shell: nothing that turns a channel on.
-INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYENV_ROOT")
+INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYENV_ROOT", "HAMYAR_RASA_TENSORFLOW")
 
 
 def tracker_store_type(endpoints: Path, env: Mapping[str, str]) -> str:
