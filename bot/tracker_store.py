@@ -19,12 +19,12 @@ from ``session``), but of a long session only a window: Rasa computes states ove
 at each prediction and sends all of it to the action server with each call, so a turn would still
 cost the session's length. The window is the last ``window_events`` events or a few more, from the
 ``action_listen`` that ended a turn, after the session's start (``action_session_start`` and
-``session_started``) and ``SlotSet`` events that put every slot at its value at that point. Those
-values are saved as each turn ends (a mark: ``<prefix minus its colon>-marks:<sender_id>``, a list of
-list lengths, and the slots in the meta hash), only where no loop (form) is active: a form's
-turns are collapsed by Rasa (``applied_events``), so a window always holds a whole form. From the
-window's start on, the tracker is the one Rasa's store returns: every event, every state Rasa
-derives from them. A value Rasa's store wrote (one JSON string under the same key) is read as it
+``session_started``) and the events that put the tracker in its state at that point: ``SlotSet``
+events for every slot, and inside a loop (a form held open) the loop and the last few turns as
+Rasa applies them (it collapses a form's turns, ``applied_events``). Those are saved as each turn
+ends (a mark: ``<prefix minus its colon>-marks:<sender_id>``, a list of list lengths, and the
+events in the meta hash). From the window's start on, the tracker is the one Rasa's store
+returns: every event, every state Rasa derives from them. A value Rasa's store wrote (one JSON string under the same key) is read as it
 is and turned into a list on the next save. Imported by Rasa, so it uses only what the Rasa
 environment has.
 """
@@ -41,7 +41,7 @@ from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, SlotSet
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, ConversationPaused, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 from rasa.shared.utils.common import all_subclasses
 from redis.exceptions import WatchError
@@ -67,8 +67,12 @@ SESSION_HEAD = 4
 # states the longest rule looks back over.
 DEFAULT_WINDOW_EVENTS = 40
 MIN_WINDOW_EVENTS = 20
-# Metadata of the SlotSet events that put a window's slots at their values: never saved.
+# Metadata of the events that put a window's tracker in its state: never saved.
 RESTORED = "hamyar_window"
+# Of a window that starts inside a loop: the turns before it, as Rasa applies them (a rule looks
+# back over 3 states at most), and where the restored loop keeps its trigger message.
+LOOP_TAIL_TURNS = 4
+TRIGGER = "hamyar_trigger"
 
 # KEYS: events, meta. Length of the list, start of the latest session and the stored tail.
 STATE_SCRIPT = """
@@ -199,6 +203,66 @@ def events_after(events: Deque[Event], tail: Sequence[Text]) -> Optional[List[Ev
 def restored(event: Event) -> bool:
     """Whether ``event`` only puts a window's slots at their values (never stored)."""
     return bool(event.metadata.get(RESTORED))
+
+
+def _as_restored(event: Event) -> Event:
+    """A copy of ``event`` marked as restored (never saved again)."""
+    row = event.as_dict()
+    row["metadata"] = {**(row.get("metadata") or {}), RESTORED: True}
+    return deserialised([row])[0]
+
+
+def restored_at_mark(tracker: DialogueStateTracker) -> Optional[List[Event]]:
+    """What puts a window that starts at this turn's closing ``action_listen`` in the state Rasa
+    derives there from the whole session.
+
+    Outside a loop: ``SlotSet`` events that put every slot at its value, and a pause if the
+    conversation is paused. Inside a loop (a form held open by other questions, a code asked
+    again): Rasa collapses a form's happy-path turns (``applied_events``) back to the form's
+    previous run, and its rules look back over the last few states, so the window is preceded by
+    the last ``LOOP_TAIL_TURNS`` turns as Rasa applies them, and before those the slots, the
+    loop and the pause as they were then. None where a form began too recently to have them
+    (the window then starts at an earlier mark)."""
+    last = tracker.events[-1]
+    marker = {RESTORED: True}
+    if tracker.active_loop_name is None:
+        tail: List[Event] = []
+        before = tracker
+    else:
+        applied = tracker.applied_events()
+        listens = [
+            i for i, event in enumerate(applied) if isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME
+        ]
+        if len(listens) <= LOOP_TAIL_TURNS:
+            return None
+        start = listens[-1 - LOOP_TAIL_TURNS]
+        tail = [_as_restored(event) for event in applied[start:-1]]  # the closing listen starts the window
+        before = tracker.init_copy()
+        for event in applied[:start]:
+            before.update(event)
+    # After session_started every slot is at its initial value: only the others are set.
+    events: List[Event] = [
+        SlotSet(name, slot.value, timestamp=last.timestamp, metadata=marker)
+        for name, slot in before.slots.items()
+        if slot.value != slot.initial_value
+    ]
+    if before.active_loop_name is not None:
+        # Its trigger (the message that started it) is the one the whole session has.
+        trigger = tracker.active_loop.trigger_message if tracker.active_loop_name == before.active_loop_name else None
+        events.append(ActiveLoop(before.active_loop_name, timestamp=last.timestamp, metadata={**marker, TRIGGER: trigger}))
+    if before.is_paused():
+        events.append(ConversationPaused(timestamp=last.timestamp, metadata=marker))
+    return events + tail
+
+
+def restore_loop_trigger(tracker: DialogueStateTracker) -> None:
+    """A loop a window's restored events began keeps the message that triggered it (Rasa sets
+    the trigger from the latest message, which a window does not hold then)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, ActiveLoop):
+            if TRIGGER in event.metadata and tracker.active_loop is not None and event.name == tracker.active_loop_name:
+                tracker.active_loop.trigger_message = event.metadata.get(TRIGGER)
+            return
 
 
 def window_events_setting(value: Union[None, int, Text]) -> int:
@@ -332,23 +396,17 @@ class HamyarTrackerStore(RedisTrackerStore):
         return [event for event in missing if not restored(event)], False
 
     def _mark(self, tracker: DialogueStateTracker, new: Sequence[Event]) -> Optional[Text]:
-        """Where a window may start, as this save ends a turn outside any loop: the SlotSet events
-        (at rest) that put every slot at its value, and a pause if the conversation is paused.
-        None elsewhere (a turn in a form, a save that ends no turn)."""
-        if not self.window_events or not new or tracker.active_loop_name is not None:
+        """Where a window may start, as this save ends a turn: the events (at rest) that bring a
+        tracker to the state Rasa derives at that point (``restored_at_mark``). None for a save
+        that ends no turn."""
+        if not self.window_events or not new:
             return None
         last = new[-1]
         if not isinstance(last, ActionExecuted) or last.action_name != ACTION_LISTEN_NAME:
             return None
-        # After session_started every slot is at its initial value: only the others are set.
-        marker = {RESTORED: True}
-        events: List[Event] = [
-            SlotSet(name, slot.value, timestamp=last.timestamp, metadata=marker)
-            for name, slot in tracker.slots.items()
-            if slot.value != slot.initial_value
-        ]
-        if tracker.is_paused():
-            events.append(ConversationPaused(timestamp=last.timestamp, metadata=marker))
+        events = restored_at_mark(tracker)
+        if events is None:
+            return None
         return json.dumps([self._at_rest.sealed(event.as_dict()) for event in events])
 
     def _state(self, sender_id: Text) -> Tuple[int, int, List[Text]]:
@@ -420,11 +478,14 @@ class HamyarTrackerStore(RedisTrackerStore):
         events = deserialised(self._at_rest.opened(row) for row in rows)
         if start > 0:
             # Earlier sessions exist: built as Rasa builds the latest of several sessions.
-            return DialogueStateTracker.from_events(
+            tracker = DialogueStateTracker.from_events(
                 sender_id, events, self.domain.slots, max_event_history=self.max_event_history
             )
-        tracker = self.init_tracker(sender_id)
-        tracker.recreate_from_dialogue(Dialogue(sender_id, events))
+        else:
+            tracker = self.init_tracker(sender_id)
+            tracker.recreate_from_dialogue(Dialogue(sender_id, events))
+        if found[0] == "window":
+            restore_loop_trigger(tracker)
         return tracker
 
     async def exists(self, conversation_id: Text) -> bool:

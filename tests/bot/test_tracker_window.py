@@ -42,5 +42,15 @@ def test_a_turn_costs_the_same_at_turn_1000_as_at_turn_10(results: dict, measure
     assert last <= 1.2 * first, (measure, first, last)
 
 
+def test_a_form_held_open_is_read_as_a_window(results: dict) -> None:
+    outcome = results["a_form_held_open_is_read_as_a_window"]
+    assert isinstance(outcome, dict), outcome
+    assert outcome["turns"] > 200 and outcome["compared"] > 600, outcome
+
+
 def test_every_check_is_asserted(results: dict) -> None:
-    assert set(results) == set(CHECKS) | {"a_long_session_behaves_as_the_whole_session", "a_turn_costs_the_same_at_turn_1000"}
+    assert set(results) == set(CHECKS) | {
+        "a_long_session_behaves_as_the_whole_session",
+        "a_form_held_open_is_read_as_a_window",
+        "a_turn_costs_the_same_at_turn_1000",
+    }
