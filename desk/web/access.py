@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, Optional, TypeVar
 
 from aiohttp import web
 
@@ -21,6 +21,7 @@ from connectors.web import client_address
 from desk.audit import audit
 from desk.models import Role, StaffUser
 from desk.users import StaffUsers
+from desk.web.sessions import Session, credential_of
 from desk.web.state import DESK, SESSION, USER, DeskWeb
 from nlu.persian import persian_digits
 
@@ -71,6 +72,21 @@ def _token_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
+async def live_session(desk: DeskWeb, session_id: str) -> Optional[tuple[Session, StaffUser]]:
+    """The session of this id and its user, while both hold: the session has not run out, the
+    user is neither gone nor disabled, and their password is the one they logged in with. A
+    session that no longer holds is ended."""
+    session = await desk.sessions.get(session_id, desk.now())
+    if session is None:
+        return None
+    async with desk.db() as db:
+        user = await db.get(StaffUser, session.user_id)
+    if user is None or user.disabled or not hmac.compare_digest(session.credential, credential_of(user.password_hash)):
+        await desk.sessions.end(session_id)
+        return None
+    return session, user
+
+
 @web.middleware
 async def check_access(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -84,14 +100,10 @@ async def check_access(
         return await handler(request)
     desk = request.app[DESK]
     session_id = request.cookies.get(COOKIE, "")
-    session = await desk.sessions.get(session_id, desk.now())
-    if session is None:
+    found = await live_session(desk, session_id)
+    if found is None:
         return refusal("no_session", 401)
-    async with desk.db() as db:
-        user = await db.get(StaffUser, session.user_id)
-    if user is None or user.disabled:
-        await desk.sessions.end(session_id)
-        return refusal("no_session", 401)
+    session, user = found
     if request.method not in SAFE_METHODS and not _token_matches(request.headers.get(CSRF_HEADER, ""), session.csrf_token):
         return refusal("csrf", 403)
     if RANK[user.role] < RANK[getattr(target, "desk_role", Role.agent)]:
@@ -140,7 +152,7 @@ async def login(request: web.Request) -> web.Response:
         # Neither the name nor the password: people type passwords into the name field.
         logger.info("desk login failed")
         return refusal("login_failed", 401, LOGIN_FAILED)
-    session_id, session = await desk.sessions.create(user.id, now)
+    session_id, session = await desk.sessions.create(user.id, now, credential_of(user.password_hash))
     logger.info("desk login user=%s", user.username)
     response = web.json_response(me_json(user, session.csrf_token))
     response.set_cookie(

@@ -17,7 +17,7 @@ from aiohttp import web
 from desk.models import Role, StaffUser
 from desk.queue import Waiting
 from desk.stats import desk_stats
-from desk.web.access import COOKIE, requires
+from desk.web.access import COOKIE, live_session, requires
 from desk.web.state import DESK, USER, DeskWeb
 
 # The desk's name for conversations without an agency (config/desk.yml's "general").
@@ -82,7 +82,7 @@ async def stream(
         await response.write(b"retry: 3000\n\n")
         while not watch.closing:
             version = watch.version  # before reading: a change while reading wakes the next wait
-            if await desk.sessions.get(session_id, desk.now()) is None:
+            if await live_session(desk, session_id) is None:
                 await response.write(_event("ended", {}))
                 break
             now = await current()

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from desk.models import AuditEntry
 from desk.users import StaffUsers
-from desk.web import DESK_APP, access
+from desk.web import DESK_APP, DESK_WEB, access
+from desk.web.sessions import key_of
 from tests.desk.web.conftest import PASSWORD, login
 
 
@@ -116,6 +117,30 @@ async def test_a_disabled_user_loses_their_session(desk, browser_of):
     await login(client, "ali")
     async with desk.sessions() as session, session.begin():
         await StaffUsers(session).disable("ali")
+    assert (await client.get("/desk/api/me")).status == 401
+
+
+async def test_a_new_password_ends_the_sessions_opened_with_the_old_one(desk, browser_of):
+    first, second = await browser_of(), await browser_of()
+    await login(first, "ali")
+    await login(second, "ali")
+    async with desk.sessions() as session, session.begin():
+        await StaffUsers(session).reset_password("ali", "a-new-long-passphrase-42")
+    assert (await first.get("/desk/api/me")).status == 401
+    assert (await second.get("/desk/api/queue")).status == 401
+    third = await browser_of()
+    await login(third, "ali", "a-new-long-passphrase-42")
+    assert (await third.get("/desk/api/me")).status == 200
+
+
+async def test_a_session_without_the_password_credential_is_refused(desk, browser_of, redis):
+    client = await browser_of()
+    await login(client, "ali")
+    session_id = next(c.value for c in client.session.cookie_jar if c.key == access.COOKIE)
+    stored = await desk.app[DESK_WEB].sessions.get(session_id, desk.clock())
+    assert stored is not None and len(stored.credential) == 32
+    # A session from before credentials were kept (or made without one) holds nothing.
+    await redis.hdel(key_of(session_id), "credential")
     assert (await client.get("/desk/api/me")).status == 401
 
 

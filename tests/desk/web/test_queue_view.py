@@ -8,6 +8,7 @@ import json
 
 from aiohttp import ClientResponse
 
+from desk.users import StaffUsers
 from tests.desk.web.conftest import login
 
 EVENT_WAIT = 10  # seconds an expected event may take before the test fails
@@ -88,6 +89,17 @@ async def test_the_stream_ends_with_the_session(desk, browser_of):
     async with agent.session.get(agent.make_url("/desk/api/queue/events")) as stream:
         assert (await next_event(stream))[0] == "queue"
         assert (await agent.post("/desk/api/logout", headers={"X-CSRF-Token": token})).status == 200
+        await desk.queue.enqueue(desk.item("telegram:1", "sabt"))
+        assert await next_event(stream) == ("ended", {})
+
+
+async def test_the_stream_ends_when_the_password_changes(desk, browser_of):
+    agent = await browser_of()
+    await login(agent, "ali")
+    async with agent.session.get(agent.make_url("/desk/api/queue/events")) as stream:
+        assert (await next_event(stream))[0] == "queue"
+        async with desk.sessions() as session, session.begin():
+            await StaffUsers(session).reset_password("ali", "a-new-long-passphrase-42")
         await desk.queue.enqueue(desk.item("telegram:1", "sabt"))
         assert await next_event(stream) == ("ended", {})
 
