@@ -41,7 +41,7 @@ from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, ConversationPaused, Event, SlotSet
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, ConversationPaused, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 from rasa.shared.utils.common import all_subclasses
 from redis.exceptions import WatchError
@@ -236,7 +236,9 @@ def restored_at_mark(tracker: DialogueStateTracker) -> Optional[List[Event]]:
         if len(listens) <= LOOP_TAIL_TURNS:
             return None
         start = listens[-1 - LOOP_TAIL_TURNS]
-        tail = [_as_restored(event) for event in applied[start:-1]]  # the closing listen starts the window
+        # The closing listen starts the window. What the bot said changes no state: left out, it
+        # is most of a mark's size.
+        tail = [_as_restored(event) for event in applied[start:-1] if not isinstance(event, BotUttered)]
         before = tracker.init_copy()
         for event in applied[:start]:
             before.update(event)
@@ -263,6 +265,13 @@ def restore_loop_trigger(tracker: DialogueStateTracker) -> None:
             if TRIGGER in event.metadata and tracker.active_loop is not None and event.name == tracker.active_loop_name:
                 tracker.active_loop.trigger_message = event.metadata.get(TRIGGER)
             return
+
+
+def marks_kept(window_events: int) -> int:
+    """Marks kept per conversation: enough to find one a window's worth of events back (a turn is
+    at least a message, an action and ``action_listen``) and the margin before it; where none is
+    found the whole session is read, as before it grew."""
+    return window_events // 3 + MARGIN_TURNS + 2
 
 
 def window_events_setting(value: Union[None, int, Text]) -> int:
@@ -367,7 +376,7 @@ class HamyarTrackerStore(RedisTrackerStore):
             arguments = [length, expiry, starts[-1] if starts else session, json.dumps(tail)]
             # The tracker's state is the stored one only when it simply extends the stored events.
             mark = self._mark(tracker, new) if extends else None
-            arguments += [length + len(rows), mark, self.window_events] if mark else [0, "", 0]
+            arguments += [length + len(rows), mark, marks_kept(self.window_events)] if mark else [0, "", 0]
             arguments += [json.dumps(row) for row in rows]
             if self._append_script(keys=self._keys(tracker.sender_id), args=arguments) >= 0:
                 if self.event_broker is not None:

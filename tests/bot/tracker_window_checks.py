@@ -226,7 +226,7 @@ async def compared_turn_by_turn(kit: Kit, make: Callable[[], Iterator[list]]) ->
     a window and one without: at every turn and after every event the windowed tracker must give
     the state and the next action the whole session gives; both stores keep the same events.
     The tracker sizes (whole, windowed) at each turn, the turns a window cut a form, the
-    comparisons made."""
+    comparisons made, the conversation's id."""
     from rasa.shared.core.events import ActionExecuted, UserUttered
 
     policy, domain = rule_policy()
@@ -252,13 +252,13 @@ async def compared_turn_by_turn(kit: Kit, make: Callable[[], Iterator[list]]) ->
     full = [event.as_dict() for event in (await windowed.retrieve_full_tracker(sender)).events]
     assert full == [event.as_dict() for event in (await whole.retrieve_full_tracker(sender)).events]
     assert not any(event.get("metadata", {}).get("hamyar_window") for event in full)
-    return sizes, in_form, compared
+    return sizes, in_form, compared, sender
 
 
 @check
 async def a_long_session_behaves_as_the_whole_session(kit: Kit) -> Dict[str, Any]:
     """150 turns of chat and forms, a window of 30 events."""
-    sizes, in_form, compared = await compared_turn_by_turn(kit, lambda: conversation(150))
+    sizes, in_form, compared, _ = await compared_turn_by_turn(kit, lambda: conversation(150))
     windows = [size for whole_size, size in sizes if size < whole_size]
     assert len(windows) > 0.7 * len(sizes), sizes
     assert in_form > 10, in_form  # a form spanned the window's boundary that many times
@@ -356,13 +356,22 @@ def form_held_open(turns: int) -> Iterator[list]:
 async def a_form_held_open_is_read_as_a_window(kit: Kit) -> Dict[str, Any]:
     """A form kept open 200 turns by other questions: the same state and next action as the
     whole session at every event, and a window of the same size at its end as near its start."""
-    sizes, in_form, compared = await compared_turn_by_turn(kit, lambda: form_held_open(200))
+    sizes, in_form, compared, sender = await compared_turn_by_turn(kit, lambda: form_held_open(200))
     inside = [size for _, size in sizes[3:203]]
     assert sizes[-1][0] > 1000, sizes[-1]
     # Windowed inside the form: as small at its 200th turn as at its 30th.
     assert max(inside[30:]) <= max(inside[:40]) and max(inside) < 4 * WINDOW, inside
     assert in_form > 150, in_form
-    return {"turns": len(sizes), "compared": compared, "largest_window": max(inside)}
+    # The marks (what a window restores: four turns inside a form) stay small beside the events.
+    marks, events = (kit.redis.memory_usage(f"window:{kind}:{sender}") for kind in ("tracker-meta", "tracker"))
+    assert marks < 0.25 * events, (marks, events)
+    return {
+        "turns": len(sizes),
+        "compared": compared,
+        "largest_window": max(inside),
+        "marks_bytes": marks,
+        "events_bytes": events,
+    }
 
 
 @check
