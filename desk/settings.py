@@ -23,6 +23,9 @@ class DeskSettings(BaseSettings):
     desk_lockout_minutes: float = 15
     # A staff session ends this long after its login.
     desk_session_minutes: float = 480
+    # Live streams (open desk pages: queue, supervisor view, a conversation) one staff user may
+    # hold at once on one gateway; one more is refused (0: no limit).
+    desk_streams_per_user: int = 8
     # A handoff code an agent gives a caller (desk/codes.py) works once, for this long.
     handoff_code_hours: float = 24
     # Wrong codes a conversation (or a messenger user) may try in handoff_code_guess_minutes;

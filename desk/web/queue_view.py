@@ -8,6 +8,7 @@ and reads again whenever the queue's change notices say something moved."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from datetime import datetime
 from typing import Awaitable, Callable, Optional
@@ -17,11 +18,14 @@ from aiohttp import web
 from desk.models import Role, StaffUser
 from desk.queue import Waiting
 from desk.stats import desk_stats
-from desk.web.access import COOKIE, live_session, requires
+from desk.web.access import COOKIE, live_session, refusal, requires
 from desk.web.state import DESK, USER, DeskWeb
 
 # The desk's name for conversations without an agency (config/desk.yml's "general").
 GENERAL = "عمومی"
+TOO_MANY_PAGES = "صفحه‌های باز میز کار شما بیش از اندازه است. لطفاً چند صفحه را ببندید و این صفحه را دوباره باز کنید."
+
+logger = logging.getLogger("gateway.desk")
 
 
 def agency_name(desk: DeskWeb, agency: str) -> str:
@@ -71,14 +75,25 @@ async def stream(
     now, then again whenever the queue changes and it differs, until the session ends."""
     desk = request.app[DESK]
     session_id = request.cookies.get(COOKIE, "")
+    user_id = request[USER].id
+    limit = desk.settings.desk_streams_per_user
+    mine = desk.open_streams.setdefault(user_id, [])
+    if limit and len(mine) >= limit:
+        # Pages gone whose streams have not written since (and so not noticed) free their places.
+        mine[:] = [page for page in mine if _connected(page)]
+        if len(mine) >= limit:
+            # Each open page holds a connection and reads the queue on every change.
+            logger.info("desk stream refused: %d open for one user", len(mine))
+            return refusal("too_many_pages", 429, TOO_MANY_PAGES)
     watch = desk.watch
-    await watch.ready.wait()
-    response = web.StreamResponse(
-        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    )
-    await response.prepare(request)
+    mine.append(request)
     sent: object = None
     try:
+        await watch.ready.wait()
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        )
+        await response.prepare(request)
         await response.write(b"retry: 3000\n\n")
         while not watch.closing:
             version = watch.version  # before reading: a change while reading wakes the next wait
@@ -93,7 +108,16 @@ async def stream(
                 await response.write(b": keep-alive\n\n")
     except (ConnectionResetError, ConnectionError):
         pass  # the page went away; EventSource comes back by itself
+    finally:
+        mine[:] = [page for page in mine if page is not request]
+        if not mine:
+            desk.open_streams.pop(user_id, None)
     return response
+
+
+def _connected(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and not transport.is_closing()
 
 
 async def queue_events(request: web.Request) -> web.StreamResponse:

@@ -3,7 +3,7 @@ app), and what the access check puts on each request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
@@ -41,6 +41,8 @@ class DeskWeb:
     # Cookies get Secure when the gateway's public URL is https.
     secure: bool
     keepalive_seconds: float
+    # Live streams open on this gateway, by staff user id (DESK_STREAMS_PER_USER).
+    open_streams: dict[int, list[web.Request]] = field(default_factory=dict)
 
     @property
     def settings(self) -> DeskSettings:

@@ -143,6 +143,8 @@
       } else if (code === 404) {
         events.close();
         say(data.text || "این گفتگو پیدا نشد.");
+      } else if (events.readyState === EventSource.CLOSED) {
+        say(Desk.STREAM_REFUSED); // refused, not lost: the browser will not try again
       } else {
         say("ارتباط قطع شد؛ دوباره وصل می‌شویم…");
       }

@@ -54,6 +54,9 @@ const Desk = (() => {
     complaint: "شکایت",
     rule: "طبق قاعده",
   };
+  // What a page says when the desk refuses its live updates (too many pages open for one user).
+  const STREAM_REFUSED = "این صفحه دیگر خودبه‌خود به‌روز نمی‌شود: صفحه‌های باز میز کار شما بیش از اندازه است. چند صفحه را ببندید و این صفحه را دوباره باز کنید.";
+
   const CHANNELS = {
     telegram: "تلگرام",
     bale: "بله",
@@ -103,5 +106,5 @@ const Desk = (() => {
     });
   }
 
-  return { fa, duration, el, api, CHANNELS, ROLES, reason, when, conversationLink, signedIn, options };
+  return { fa, duration, el, api, CHANNELS, ROLES, STREAM_REFUSED, reason, when, conversationLink, signedIn, options };
 })();

@@ -196,6 +196,8 @@
       if (code === 401) {
         events.close();
         toLogin();
+      } else if (events.readyState === EventSource.CLOSED) {
+        say(Desk.STREAM_REFUSED); // refused, not lost: the browser will not try again
       }
     });
   }

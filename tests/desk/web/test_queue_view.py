@@ -9,6 +9,7 @@ import json
 from aiohttp import ClientResponse
 
 from desk.users import StaffUsers
+from desk.web import DESK_WEB
 from tests.desk.web.conftest import login
 
 EVENT_WAIT = 10  # seconds an expected event may take before the test fails
@@ -81,6 +82,27 @@ async def test_the_event_stream_pushes_each_change_the_user_can_see(desk, browse
         assert ids((await next_event(stream))[1]) == ["web:3"]
         assert await desk.queue.cancel("web:3")
         assert (await next_event(stream))[1] == {"waiting": []}
+
+
+async def test_one_user_may_keep_only_so_many_live_pages(desk, browser_of):
+    desk.app[DESK_WEB].settings.desk_streams_per_user = 2
+    agent = await browser_of()
+    await login(agent, "ali")
+    url = agent.make_url("/desk/api/queue/events")
+    async with agent.session.get(url) as first, agent.session.get(url) as second:
+        assert (await next_event(first))[0] == "queue" and (await next_event(second))[0] == "queue"
+        third = await agent.get("/desk/api/queue/events")
+        assert third.status == 429
+        body = await third.json()
+        assert body["error"] == "too_many_pages" and "ببندید" in body["text"]
+        # Another user's pages are theirs to count.
+        other = await browser_of()
+        await login(other, "sara")
+        async with other.session.get(other.make_url("/desk/api/queue/events")) as theirs:
+            assert theirs.status == 200
+    # Closed pages free their places.
+    async with agent.session.get(url) as again:
+        assert again.status == 200 and (await next_event(again))[0] == "queue"
 
 
 async def test_the_stream_ends_with_the_session(desk, browser_of):
