@@ -24,6 +24,7 @@ from content.replies import Replies
 from desk.desk_config import DeskConfig
 from desk.models import Callback
 from desk.office_hours import next_opening
+from desk.queue import CHANGES
 from desk.wording import BACK_TO_BOT, CALLBACK_YES, CANCEL_WORD, callback_offer, closed_message
 from nlu.identifiers import find_numbers, mask, normalize_phone
 from nlu.logtag import conversation_tag
@@ -120,6 +121,7 @@ class CallbackFlow:
             callback.seal_phone(self.sealer, phone)
             session.add(callback)
         await self.redis.delete(_KEY + conversation_id)
+        await self.redis.publish(CHANGES, "callback")  # open desk pages list it now
         logger.info("call-back requested conversation=%s reason=%s", conversation_tag(conversation_id), state["reason"])
         return self._reply("callback_done", phone=persian_digits(mask(phone)), when=when)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -64,6 +64,18 @@ async def open_callbacks(session: AsyncSession, sealer: Sealer, user: StaffUser)
         for row in found.scalars()
         if user.serves(row.agency)
     ]
+
+
+async def callbacks_marker(session: AsyncSession) -> str:
+    """What changes whenever the open call-back list does (a request, a call's outcome): pages
+    compare it to know when to read the list again."""
+    found = await session.execute(
+        select(func.count(Callback.id), func.max(Callback.id), func.max(Callback.handled_at)).where(
+            Callback.status != CallbackStatus.done
+        )
+    )
+    count, newest, handled = found.one()
+    return f"{count}:{newest or 0}:{handled.timestamp() if handled else 0}"
 
 
 async def _served(session: AsyncSession, callback_id: int, user: StaffUser) -> Optional[Callback]:

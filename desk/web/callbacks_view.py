@@ -67,6 +67,7 @@ async def outcome(request: web.Request) -> web.Response:
         done = await record_outcome(db, callback_id, body.status, user, desk.now())
     if not done:
         return refusal("not_found", 404, NOT_FOUND)
+    await desk.queue.announce("callback")  # other agents' lists
     return web.json_response({"id": callback_id, "status": body.status.value})
 
 

@@ -15,6 +15,7 @@ from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
 
+from desk.callback_list import callbacks_marker
 from desk.models import Role, StaffUser
 from desk.queue import Waiting
 from desk.stats import desk_stats
@@ -126,8 +127,11 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
 
     async def current() -> tuple[str, dict, object]:
         listing = await queue_of(desk, user, desk.now())
+        async with desk.db() as db:
+            listing["callbacks"] = await callbacks_marker(db)  # the page reads the list again when it moves
         # Waiting times tick on in the page: not a change by themselves.
-        return "queue", listing, [{k: v for k, v in item.items() if k != "waiting_seconds"} for item in listing["waiting"]]
+        waiting = [{k: v for k, v in item.items() if k != "waiting_seconds"} for item in listing["waiting"]]
+        return "queue", listing, (waiting, listing["callbacks"])
 
     return await stream(request, current)
 

@@ -210,14 +210,20 @@
       await Desk.api("POST", "logout", undefined, me.csrf_token);
       toLogin();
     });
+    let callbacksSeen = null;
     listen("queue/events", "queue", (listing) => {
       waiting = listing.waiting;
       receivedAt = Date.now();
       render();
       showMine();
+      // A call-back requested or worked elsewhere: the list is read again.
+      if (listing.callbacks !== callbacksSeen) {
+        callbacksSeen = listing.callbacks;
+        showCallbacks();
+      }
     });
     if (me.role !== "agent") listen("supervisor/events", "supervisor", showStats);
-    showCallbacks();
+    showCallbacks(); // also when the page's live updates are refused
     codeForm();
     // Waiting times move on between events.
     window.setInterval(render, 15000);

@@ -8,6 +8,8 @@ import json
 
 from aiohttp import ClientResponse
 
+from content.replies import Replies
+from desk.callback import FULL, YES, CallbackFlow
 from desk.users import StaffUsers
 from desk.web import DESK_WEB
 from tests.desk.web.conftest import login
@@ -67,7 +69,8 @@ async def test_the_event_stream_pushes_each_change_the_user_can_see(desk, browse
     await login(agent, "ali")
     async with agent.session.get(agent.make_url("/desk/api/queue/events")) as stream:
         assert stream.status == 200 and stream.headers["Content-Type"] == "text/event-stream"
-        assert await next_event(stream) == ("queue", {"waiting": []})
+        name, listing = await next_event(stream)
+        assert name == "queue" and listing["waiting"] == []
         await desk.queue.enqueue(desk.item("telegram:1", "sabt", preview="سلام"))
         name, listing = await next_event(stream)
         assert name == "queue" and ids(listing) == ["telegram:1"] and listing["waiting"][0]["preview"] == "سلام"
@@ -81,7 +84,30 @@ async def test_the_event_stream_pushes_each_change_the_user_can_see(desk, browse
         assert await desk.queue.take("telegram:1", "7", capacity=3)
         assert ids((await next_event(stream))[1]) == ["web:3"]
         assert await desk.queue.cancel("web:3")
-        assert (await next_event(stream))[1] == {"waiting": []}
+        assert (await next_event(stream))[1]["waiting"] == []
+
+
+async def test_the_stream_tells_the_page_when_the_call_back_list_changes(desk, browser_of, redis):
+    agent = await browser_of()
+    token = await login(agent, "ali")
+    async with agent.session.get(agent.make_url("/desk/api/queue/events")) as stream:
+        first = (await next_event(stream))[1]["callbacks"]
+        # A citizen arranges a call-back, as the gateway's flow takes it.
+        web_desk = desk.app[DESK_WEB]
+        flow = CallbackFlow(redis, web_desk.database, web_desk.config, web_desk.sealer, Replies(), web_desk.now)
+        await flow.offer("telegram:9", "telegram", "sabt", "request_human", FULL)
+        await flow.step("telegram:9", None, YES, None)
+        await flow.step("telegram:9", "۰۹۱۲۱۲۳۴۵۶۷", None, None)
+        await flow.step("telegram:9", None, flow.replies.buttons("callback_ask_time")[0]["payload"], None)
+        second = (await next_event(stream))[1]["callbacks"]
+        (callback_id,) = [c["id"] for c in (await (await agent.get("/desk/api/callbacks")).json())["callbacks"]]
+        assert second != first
+        answer = await agent.post(
+            f"/desk/api/callbacks/{callback_id}", json={"status": "called"}, headers={"X-CSRF-Token": token}
+        )
+        assert answer.status == 200
+        third = (await next_event(stream))[1]["callbacks"]
+        assert third not in (first, second)
 
 
 async def test_one_user_may_keep_only_so_many_live_pages(desk, browser_of):
