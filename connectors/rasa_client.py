@@ -24,11 +24,18 @@ class _Unreachable(RasaError):
     """The server could not be reached or dropped the connection (it died): another may answer."""
 
 
+# What a turn costs Rasa, in button presses: a typed message runs the sentence encoder and the
+# classifier, a button press skips them (about 32 ms of Rasa's CPU against 7: bench/REPORT.md).
+TYPED_WORK, BUTTON_WORK = 4, 1
+
+
 class RasaClient:
-    """Turns are spread over the servers in turn (Rasa's Redis lock store keeps a conversation's
-    turns in order whichever server takes them). A turn whose server is down — refused, or the
-    connection dropped mid-turn — goes to the next server, once; a timeout or an error answer
-    does not, since that server may have run the turn."""
+    """Each turn goes to the server with the least work in flight from this gateway (typed
+    messages weigh more than button presses), in turn among equals: a typed message does not
+    queue behind another on one server while the other is idle. Rasa's Redis lock store keeps a
+    conversation's turns in order whichever server takes them. A turn whose server is down —
+    refused, or the connection dropped mid-turn — goes to the next server, once; a timeout or an
+    error answer does not, since that server may have run the turn."""
 
     def __init__(self, base_url: str, token: str, timeout_seconds: float, lock_seconds: float = 0.0) -> None:
         """``base_url``: one server's URL, or several separated by commas (``RASA_URL``).
@@ -42,6 +49,7 @@ class RasaClient:
         self._retry_timeout = aiohttp.ClientTimeout(total=timeout_seconds + lock_seconds)
         self._session = LazySession(headers={"X-Hamyar-Token": self._token})
         self._next = itertools.count()
+        self._in_flight = [0] * len(self.servers)  # work sent to each server and not yet answered
 
     def _client(self) -> aiohttp.ClientSession:
         return self._session.get()
@@ -57,24 +65,39 @@ class RasaClient:
             body["payload"] = payload
         else:
             body["text"] = text or ""
-        first = next(self._next) % len(self.servers)
-        tries = self.servers[first:] + self.servers[:first]
+        work = BUTTON_WORK if payload else TYPED_WORK
+        tries = self.least_busy()
         try:
-            return await self._post(tries[0], body)
+            return await self._post(tries[0], body, work)
         except _Unreachable as error:
             if len(tries) == 1:
                 raise
             # Refused (down) or dropped mid-turn (died): the turn is tried once more, elsewhere.
             logger.warning(
                 "rasa unreachable server=%s error=%s conversation=%s retried_on=%s",
-                tries[0],
+                self.servers[tries[0]],
                 error,
                 conversation_tag(sender),
-                tries[1],
+                self.servers[tries[1]],
             )
-            return await self._post(tries[1], body, self._retry_timeout)
+            return await self._post(tries[1], body, work, self._retry_timeout)
 
-    async def _post(self, server: str, body: dict[str, Any], timeout: Optional[aiohttp.ClientTimeout] = None) -> list[dict]:
+    def least_busy(self) -> list[int]:
+        """The servers' indexes, least work in flight first; equals in turn, from a rotating start."""
+        first = next(self._next) % len(self.servers)
+        rotation = [*range(first, len(self.servers)), *range(first)]
+        return sorted(rotation, key=self._in_flight.__getitem__)  # sorted() is stable
+
+    async def _post(
+        self, index: int, body: dict[str, Any], work: int, timeout: Optional[aiohttp.ClientTimeout] = None
+    ) -> list[dict]:
+        self._in_flight[index] += work
+        try:
+            return await self._post_to(self.servers[index], body, timeout)
+        finally:
+            self._in_flight[index] -= work
+
+    async def _post_to(self, server: str, body: dict[str, Any], timeout: Optional[aiohttp.ClientTimeout]) -> list[dict]:
         try:
             async with self._client().post(
                 server + "/webhooks/hamyar/webhook", json=body, timeout=timeout or self._timeout

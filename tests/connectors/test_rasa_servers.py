@@ -20,6 +20,7 @@ class FakeRasa:
     def __init__(self, name: str, mode: str = "answer") -> None:
         self.name, self.mode = name, mode
         self.turns: list[str] = []
+        self.arrived = asyncio.Event()  # a turn has come in
         self.released = asyncio.Event()
         app = web.Application()
         app.router.add_post("/webhooks/hamyar/webhook", self.turn)
@@ -32,6 +33,7 @@ class FakeRasa:
 
     async def turn(self, request: web.Request) -> web.StreamResponse:
         self.turns.append((await request.json())["message_id"])
+        self.arrived.set()
         if self.mode == "dies":  # killed mid-turn: the connection drops with no answer
             assert request.transport is not None
             request.transport.abort()
@@ -80,6 +82,44 @@ async def test_turns_are_spread_over_the_servers_in_turn(fakes):
     finally:
         await client.close()
     assert client.servers == [a.url, b.url]
+
+
+async def test_a_turn_goes_to_the_server_with_the_least_work_in_flight(fakes):
+    a, b = await fakes("a", "hangs"), await fakes("b")
+    client = RasaClient(f"{a.url},{b.url}", "token", timeout_seconds=5)
+    try:
+        typed = asyncio.create_task(client.turn("web:c1", "m0", "سلام", None, {}))
+        await a.arrived.wait()
+        # While a works on a typed message, b takes every turn, button presses and typed alike.
+        pressed = [(await client.turn("web:c2", f"m{i}", None, "/help", {}))[0]["text"] for i in range(1, 4)]
+        assert pressed == ["b", "b", "b"] and await answered_by(client, "m4") == "b"
+        assert a.turns == ["m0"]
+        a.released.set()
+        assert (await typed)[0]["text"] == "a"
+        # Nothing in flight: in turn again.
+        assert {await answered_by(client, "m5"), await answered_by(client, "m6")} == {"a", "b"}
+    finally:
+        await client.close()
+
+
+async def test_a_typed_message_weighs_more_than_a_button_press(fakes):
+    a, b = await fakes("a", "hangs"), await fakes("b", "hangs")
+    client = RasaClient(f"{a.url},{b.url}", "token", timeout_seconds=5)
+    try:
+        typed = asyncio.create_task(client.turn("web:c1", "m0", "سلام", None, {}))
+        await a.arrived.wait()
+        pressed = asyncio.create_task(client.turn("web:c2", "m1", None, "/help", {}))
+        await b.arrived.wait()
+        b.arrived.clear()
+        # a holds a typed message, b a button press: the next typed message goes to b.
+        second = asyncio.create_task(client.turn("web:c3", "m2", "وضعیت پرونده", None, {}))
+        await b.arrived.wait()
+        assert b.turns == ["m1", "m2"] and a.turns == ["m0"]
+        a.released.set()
+        b.released.set()
+        assert [(await task)[0]["text"] for task in (typed, pressed, second)] == ["a", "b", "b"]
+    finally:
+        await client.close()
 
 
 async def test_a_turn_whose_server_is_down_goes_to_the_next(fakes):
