@@ -251,12 +251,10 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "replies": len(replies)})
 
 
-def _alive(request: web.Request):
-    def alive() -> bool:
-        transport = request.transport
-        return transport is not None and not transport.is_closing()
-
-    return alive
+def connected(request: web.Request) -> bool:
+    """Whether the client that made ``request`` is still there (its connection open)."""
+    transport = request.transport
+    return transport is not None and not transport.is_closing()
 
 
 async def events(request: web.Request) -> web.StreamResponse:
@@ -270,7 +268,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     if not _STREAM_ID.fullmatch(after):
         after = "0"
     try:
-        subscription = await config.hub.open(chat_id, conversation, _alive(request))
+        subscription = await config.hub.open(chat_id, conversation, lambda: connected(request))
     except RedisError:
         logger.warning("event stream refused: redis unavailable")
         return web.json_response({"error": "unavailable"}, status=503, headers={"Retry-After": "5"})

@@ -15,6 +15,7 @@ from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
 
+from connectors.web import connected
 from desk.callback_list import callbacks_marker
 from desk.models import Role, StaffUser
 from desk.queue import Waiting
@@ -81,7 +82,7 @@ async def stream(
     mine = desk.open_streams.setdefault(user_id, [])
     if limit and len(mine) >= limit:
         # Pages gone whose streams have not written since (and so not noticed) free their places.
-        mine[:] = [page for page in mine if _connected(page)]
+        mine[:] = [page for page in mine if connected(page)]
         if len(mine) >= limit:
             # Each open page holds a connection and reads the queue on every change.
             logger.info("desk stream refused: %d open for one user", len(mine))
@@ -114,11 +115,6 @@ async def stream(
         if not mine:
             desk.open_streams.pop(user_id, None)
     return response
-
-
-def _connected(request: web.Request) -> bool:
-    transport = request.transport
-    return transport is not None and not transport.is_closing()
 
 
 async def queue_events(request: web.Request) -> web.StreamResponse:
