@@ -17,7 +17,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from tests.bot.tracker_store_checks import Kit, count_calls, run_checks
 
@@ -45,34 +45,51 @@ class Clock:
         return round(self.now, 3)
 
 
+class Events:
+    """The events of a made-up conversation, each at the next tick of its own clock."""
+
+    def __init__(self) -> None:
+        from rasa.shared.core import events
+
+        self.kinds = events
+        self.clock = Clock()
+
+    def said(self, intent: str, text: str, entities: List[Dict[str, Any]] = ()) -> Any:
+        parse_data = {"intent": {"name": intent, "confidence": 0.9}, "entities": list(entities), "text": text}
+        return self.kinds.UserUttered(
+            text, parse_data["intent"], list(entities), parse_data, timestamp=self.clock(), input_channel="hamyar"
+        )
+
+    def action(self, name: str) -> Any:
+        return self.kinds.ActionExecuted(name, timestamp=self.clock())
+
+    def slot(self, name: str, value: Any) -> Any:
+        return self.kinds.SlotSet(name, value, timestamp=self.clock())
+
+    def bot(self, text: str, data: Optional[Dict[str, Any]] = None) -> Any:
+        return self.kinds.BotUttered(text, data or {}, timestamp=self.clock())
+
+    def loop(self, name: Any) -> Any:
+        return self.kinds.ActiveLoop(name, timestamp=self.clock())
+
+    def session_started(self) -> Any:
+        return self.kinds.SessionStarted(timestamp=self.clock())
+
+
 def conversation(turns: int) -> Iterator[list]:
     """The events of a session, a turn at a time (each turn ends listening, as Rasa stores it):
     chat, and every few turns the case-status form, whose asks, re-asks (a code that fails
     validation), an interruption and its end span more than the window."""
-    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
+    made = Events()
+    said, action, slot, loop = made.said, made.action, made.slot, made.loop
 
-    clock = Clock()
-
-    def said(intent: str, text: str, entities: List[Dict[str, Any]] = ()) -> UserUttered:
-        parse_data = {"intent": {"name": intent, "confidence": 0.9}, "entities": list(entities), "text": text}
-        return UserUttered(text, parse_data["intent"], list(entities), parse_data, timestamp=clock(), input_channel="hamyar")
-
-    def action(name: str) -> ActionExecuted:
-        return ActionExecuted(name, timestamp=clock())
-
-    def slot(name: str, value: Any) -> SlotSet:
-        return SlotSet(name, value, timestamp=clock())
-
-    def bot(text: str) -> BotUttered:
-        return BotUttered(text, {"buttons": [{"title": "منوی اصلی", "payload": "/help"}]}, timestamp=clock())
-
-    def loop(name: Any) -> ActiveLoop:
-        return ActiveLoop(name, timestamp=clock())
+    def bot(text: str) -> Any:
+        return made.bot(text, {"buttons": [{"title": "منوی اصلی", "payload": "/help"}]})
 
     yield [
         action("action_session_start"),
         bot("همیار این گفتگو را تا یک روز نگه می‌دارد."),  # what Hamyar's session start says, before the reset
-        SessionStarted(timestamp=clock()),
+        made.session_started(),
         slot("privacy_notice_shown", True),
         action("action_listen"),
     ]
@@ -272,30 +289,16 @@ def form_held_open(turns: int) -> Iterator[list]:
     Hamyar's rules keep it: other questions answered and the pending question asked again
     (greetings, how-tos, off-topic, not understood), a code that fails validation, a code
     accepted; then the form ends."""
-    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
-
-    clock = Clock()
-
-    def said(intent: str, text: str, entities: List[Dict[str, Any]] = ()) -> UserUttered:
-        parse_data = {"intent": {"name": intent, "confidence": 0.9}, "entities": list(entities), "text": text}
-        return UserUttered(text, parse_data["intent"], list(entities), parse_data, timestamp=clock(), input_channel="hamyar")
-
-    def action(name: str) -> ActionExecuted:
-        return ActionExecuted(name, timestamp=clock())
-
-    def slot(name: str, value: Any) -> SlotSet:
-        return SlotSet(name, value, timestamp=clock())
-
-    def bot(text: str) -> BotUttered:
-        return BotUttered(text, {}, timestamp=clock())
+    made = Events()
+    said, action, slot, bot, loop = made.said, made.action, made.slot, made.bot, made.loop
 
     form = "case_status_form"
-    yield [action("action_session_start"), bot("همیار"), SessionStarted(timestamp=clock()), action("action_listen")]
+    yield [action("action_session_start"), bot("همیار"), made.session_started(), action("action_listen")]
     yield [said("greet", "سلام"), action("action_greet"), bot("سلام"), action("action_listen")]
     yield [
         said("case_status", "پرونده‌ام چی شد"),
         action(form),
-        ActiveLoop(form, timestamp=clock()),
+        loop(form),
         slot("requested_slot", "tracking_code"),
         bot("کد پیگیری؟"),
         action("action_listen"),
@@ -343,7 +346,7 @@ def form_held_open(turns: int) -> Iterator[list]:
     yield [
         said("deny", "ولش کن"),
         action("action_cancel_form"),
-        ActiveLoop(None, timestamp=clock()),
+        loop(None),
         slot("requested_slot", None),
         bot("باشد"),
         action("action_listen"),
