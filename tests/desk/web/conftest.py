@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 
 from connectors.gateway import create_app
+from content.replies import Replies
+from desk.callback import FULL, YES, CallbackFlow
 from desk.db import make_engine, session_factory, upgrade_engine
 from desk.queue import HandoffQueue, QueueItem
 from desk.settings import DeskSettings
@@ -46,6 +49,15 @@ class Desk:
             arrived_at=fields.pop("arrived_at", self.clock()),
             **fields,
         )
+
+    async def arrange_callback(self, redis: aioredis.Redis, conversation_id: str, phone: str) -> None:
+        """A citizen of sabt's full queue arranges a call-back, as the gateway's flow takes it."""
+        desk = self.app[DESK_WEB]
+        flow = CallbackFlow(redis, desk.database, desk.config, desk.sealer, Replies(), desk.now)
+        await flow.offer(conversation_id, conversation_id.split(":")[0], "sabt", "request_human", FULL)
+        await flow.step(conversation_id, None, YES, None)
+        await flow.step(conversation_id, phone, None, None)
+        await flow.step(conversation_id, None, flow.replies.buttons("callback_ask_time")[0]["payload"], None)
 
 
 async def add_users(url: str) -> None:

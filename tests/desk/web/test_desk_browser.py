@@ -8,8 +8,6 @@ import os
 import pytest
 
 from connectors.keys import HANDOFFS
-from content.replies import Replies
-from desk.callback import FULL, YES, CallbackFlow
 from desk.handoff import Turn
 from desk.models import Author, utcnow
 from desk.web import DESK_WEB
@@ -74,12 +72,7 @@ async def test_an_agent_sees_citizens_arrive_live_and_their_words_stay_text(desk
         await expect(page.locator("#queue li")).to_have_attribute("data-conversation", "telegram:42")
 
         # A citizen arranges a call-back: the list shows it without a reload, the phone masked.
-        web_desk = desk.app[DESK_WEB]
-        flow = CallbackFlow(redis, web_desk.database, web_desk.config, web_desk.sealer, Replies(), web_desk.now)
-        await flow.offer("telegram:77", "telegram", "sabt", "request_human", FULL)
-        await flow.step("telegram:77", None, YES, None)
-        await flow.step("telegram:77", "09121234567", None, None)
-        await flow.step("telegram:77", None, flow.replies.buttons("callback_ask_time")[0]["payload"], None)
+        await desk.arrange_callback(redis, "telegram:77", "09121234567")
         await expect(page.locator("#callbacks li.callback")).to_have_count(1, timeout=10000)
         await expect(page.locator("#callbacks li.callback")).to_contain_text("۶۷")
         await expect(page.locator("#callbacks-empty")).to_be_hidden()

@@ -8,8 +8,6 @@ import json
 
 from aiohttp import ClientResponse
 
-from content.replies import Replies
-from desk.callback import FULL, YES, CallbackFlow
 from desk.users import StaffUsers
 from desk.web import DESK_WEB
 from tests.desk.web.conftest import login
@@ -92,13 +90,7 @@ async def test_the_stream_tells_the_page_when_the_call_back_list_changes(desk, b
     token = await login(agent, "ali")
     async with agent.session.get(agent.make_url("/desk/api/queue/events")) as stream:
         first = (await next_event(stream))[1]["callbacks"]
-        # A citizen arranges a call-back, as the gateway's flow takes it.
-        web_desk = desk.app[DESK_WEB]
-        flow = CallbackFlow(redis, web_desk.database, web_desk.config, web_desk.sealer, Replies(), web_desk.now)
-        await flow.offer("telegram:9", "telegram", "sabt", "request_human", FULL)
-        await flow.step("telegram:9", None, YES, None)
-        await flow.step("telegram:9", "۰۹۱۲۱۲۳۴۵۶۷", None, None)
-        await flow.step("telegram:9", None, flow.replies.buttons("callback_ask_time")[0]["payload"], None)
+        await desk.arrange_callback(redis, "telegram:9", "۰۹۱۲۱۲۳۴۵۶۷")
         second = (await next_event(stream))[1]["callbacks"]
         (callback_id,) = [c["id"] for c in (await (await agent.get("/desk/api/callbacks")).json())["callbacks"]]
         assert second != first
