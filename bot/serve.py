@@ -121,9 +121,9 @@ def graphs_run_without_dask() -> None:
 def loaded_model_left_out_of_garbage_collection() -> None:
     """Rasa with its model holds hundreds of thousands of objects (its libraries, the pipeline),
     and CPython's full collection walks all of them: 210 ms a time on this machine with
-    TensorFlow loaded, a pause for every conversation in flight on that server. They live as long as the process, so once the agent is
-    loaded they are moved out of the collector's sight (``gc.freeze``); a full collection then
-    walks only what turns make."""
+    TensorFlow loaded, a pause for every conversation in flight on that server. They live as
+    long as the process, so once the agent is loaded they are moved out of the collector's sight
+    (``gc.freeze``); a full collection then walks only what turns make."""
     import gc
 
     import rasa.core.agent

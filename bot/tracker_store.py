@@ -24,8 +24,8 @@ events for every slot, and inside a loop (a form held open) the loop and the las
 Rasa applies them (it collapses a form's turns, ``applied_events``). Those are saved as each turn
 ends (a mark: ``<prefix minus its colon>-marks:<sender_id>``, a list of list lengths, and the
 events in the meta hash). From the window's start on, the tracker is the one Rasa's store
-returns: every event, every state Rasa derives from them. A value Rasa's store wrote (one JSON string under the same key) is read as it
-is and turned into a list on the next save. Imported by Rasa, so it uses only what the Rasa
+returns: every event, every state Rasa derives from them. A value Rasa's store wrote (one JSON
+string under the same key) is read as it is and turned into a list on the next save. Imported by Rasa, so it uses only what the Rasa
 environment has.
 """
 
