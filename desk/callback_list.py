@@ -66,14 +66,16 @@ async def open_callbacks(session: AsyncSession, sealer: Sealer, user: StaffUser)
     ]
 
 
-async def callbacks_marker(session: AsyncSession) -> str:
-    """What changes whenever the open call-back list does (a request, a call's outcome): pages
-    compare it to know when to read the list again."""
-    found = await session.execute(
-        select(func.count(Callback.id), func.max(Callback.id), func.max(Callback.handled_at)).where(
-            Callback.status != CallbackStatus.done
-        )
+async def callbacks_marker(session: AsyncSession, user: StaffUser) -> str:
+    """What changes whenever the user's open call-back list does (a request, a call's outcome):
+    pages compare it to know when to read the list again. Of the agencies the user serves only,
+    as the list is."""
+    query = select(func.count(Callback.id), func.max(Callback.id), func.max(Callback.handled_at)).where(
+        Callback.status != CallbackStatus.done
     )
+    if user.agencies:
+        query = query.where(Callback.agency.in_(user.agencies))
+    found = await session.execute(query)
     count, newest, handled = found.one()
     return f"{count}:{newest or 0}:{handled.timestamp() if handled else 0}"
 

@@ -124,7 +124,7 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
     async def current() -> tuple[str, dict, object]:
         listing = await queue_of(desk, user, desk.now())
         async with desk.db() as db:
-            listing["callbacks"] = await callbacks_marker(db)  # the page reads the list again when it moves
+            listing["callbacks"] = await callbacks_marker(db, user)  # the page reads the list again when it moves
         # Waiting times tick on in the page: not a change by themselves.
         waiting = [{k: v for k, v in item.items() if k != "waiting_seconds"} for item in listing["waiting"]]
         return "queue", listing, (waiting, listing["callbacks"])

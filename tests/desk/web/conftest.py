@@ -50,11 +50,11 @@ class Desk:
             **fields,
         )
 
-    async def arrange_callback(self, redis: aioredis.Redis, conversation_id: str, phone: str) -> None:
-        """A citizen of sabt's full queue arranges a call-back, as the gateway's flow takes it."""
+    async def arrange_callback(self, redis: aioredis.Redis, conversation_id: str, phone: str, agency: str = "sabt") -> None:
+        """A citizen of the agency's full queue arranges a call-back, as the gateway's flow takes it."""
         desk = self.app[DESK_WEB]
         flow = CallbackFlow(redis, desk.database, desk.config, desk.sealer, Replies(), desk.now)
-        await flow.offer(conversation_id, conversation_id.split(":")[0], "sabt", "request_human", FULL)
+        await flow.offer(conversation_id, conversation_id.split(":")[0], agency, "request_human", FULL)
         await flow.step(conversation_id, None, YES, None)
         await flow.step(conversation_id, phone, None, None)
         await flow.step(conversation_id, None, flow.replies.buttons("callback_ask_time")[0]["payload"], None)

@@ -100,6 +100,12 @@ async def test_the_stream_tells_the_page_when_the_call_back_list_changes(desk, b
         assert answer.status == 200
         third = (await next_event(stream))[1]["callbacks"]
         assert third not in (first, second)
+        # Another agency's call-back is not in ali's list, nor in what tells his page to read it.
+        await desk.arrange_callback(redis, "bale:5", "09121234568", agency="tamin")
+        await desk.arrange_callback(redis, "telegram:6", "09121234569")
+        fourth = (await next_event(stream))[1]["callbacks"]
+        listed = [c["id"] for c in (await (await agent.get("/desk/api/callbacks")).json())["callbacks"]]
+        assert len(listed) == 2 and fourth.split(":")[:2] == ["2", str(max(listed))]  # sabt's two
 
 
 async def test_one_user_may_keep_only_so_many_live_pages(desk, browser_of):
