@@ -45,5 +45,4 @@ voice-sample:
 	.venvs/app/bin/python -m bench.voice --sample
 
 lock:
-	.venvs/app/bin/pip install -q -r requirements/app.in && .venvs/app/bin/pip freeze | grep -v '^-e' > requirements/app.lock
-	.venvs/rasa/bin/pip install -q -r requirements/rasa.in && .venvs/rasa/bin/pip freeze | grep -v '^-e' > requirements/rasa.lock
+	@bash scripts/lock.sh

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bot.tensorflow_stand_in import ENV_USE_TENSORFLOW, leave_tensorflow_out
+from bot.tensorflow_stand_in import leave_tensorflow_out_unless_asked
 
 TOKEN_ENV = "RASA_API_TOKEN"
 MIN_TOKEN_LENGTH = 16
@@ -148,8 +148,7 @@ def main() -> None:
         raise SystemExit(f"{TOKEN_ENV} must be set to a secret of {MIN_TOKEN_LENGTH}+ characters (make run writes one to .env)")
     # Only this process's copy of its arguments changes; the kernel's (what ps reads) does not.
     sys.argv = rasa_arguments(sys.argv[1:], token)
-    if os.environ.get(ENV_USE_TENSORFLOW, "") != "1":
-        leave_tensorflow_out()  # before anything imports Rasa
+    leave_tensorflow_out_unless_asked()  # before anything imports Rasa
     session_start_always_has_a_channel()
     action_responses_checked_by_one_validator()
     action_calls_share_a_session()

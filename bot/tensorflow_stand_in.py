@@ -9,12 +9,17 @@ subclassed and compared against (``isinstance`` is False), and calling one raise
 ``TensorFlowLeftOut``, which says how to start Rasa with the real one. A model with a
 TensorFlow component (DIET, TED, a language-model featurizer) fails to load with that error
 instead of answering wrongly.
+
+TensorFlow is therefore not installed in the Rasa environment (requirements/rasa.lock, 2 GB less
+on disk), and every process of that environment starts with the stand-ins (a ``.pth`` file that
+scripts/common.sh writes): ``HAMYAR_RASA_TENSORFLOW=1`` installs and loads the real one.
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
 import sys
 import types
 from typing import Any, Sequence
@@ -49,7 +54,8 @@ class StandIn(type):
             return super().__call__(*args, **kwargs)
         raise TensorFlowLeftOut(
             f"{cls.__module__}.{cls.__name__} was called, but this Rasa server runs without TensorFlow "
-            f"(its model has a component that needs it); start it with {ENV_USE_TENSORFLOW}=1"
+            f"(its model has a component that needs it); start it with {ENV_USE_TENSORFLOW}=1, with which "
+            "scripts/common.sh installs requirements/rasa-tensorflow.lock"
         )
 
     def __init__(cls, name: str, bases: tuple, namespace: dict) -> None:
@@ -101,3 +107,12 @@ def leave_tensorflow_out() -> bool:
         return False
     sys.meta_path.insert(0, StandInFinder())
     return True
+
+
+def leave_tensorflow_out_unless_asked() -> bool:
+    """The stand-ins, unless ``HAMYAR_RASA_TENSORFLOW=1`` asks for the real TensorFlow; run by
+    every process of the Rasa environment (the ``.pth`` file scripts/common.sh writes), where
+    TensorFlow is installed only on that request (requirements/rasa-tensorflow.lock)."""
+    if os.environ.get(ENV_USE_TENSORFLOW, "") == "1":
+        return False
+    return leave_tensorflow_out()

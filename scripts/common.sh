@@ -52,8 +52,9 @@ ensure_venv() {
   say "Installing the $name environment from requirements/$name.lock (first time: several minutes)"
   rm -rf "${VENVS:?}/$name"
   "$python" -m venv "$VENVS/$name"
-  "$VENVS/$name/bin/pip" install --quiet --upgrade pip==24.0
-  "$VENVS/$name/bin/pip" install --progress-bar on --no-deps -r "$lock"
+  "$VENVS/$name/bin/pip" install --quiet --no-cache-dir --upgrade pip==24.0
+  # No cache: a wheel kept there as well as installed is disk a fresh machine may not have.
+  "$VENVS/$name/bin/pip" install --progress-bar on --no-cache-dir --no-deps -r "$lock"
   echo "$want" > "$stamp"
 }
 
@@ -74,6 +75,26 @@ ensure_debian() {
 ensure_environments() {
   ensure_venv app "$(find_app_python)"
   ensure_venv rasa "$(find_rasa_python)"
+  ensure_rasa_without_tensorflow
+}
+
+# Rasa 3.6 imports TensorFlow whatever the model holds; Hamyar's never calls it, so it is not
+# installed (2 GB) and every process of the Rasa environment (serving, `rasa train`, `rasa data
+# validate`, the tests' checks) starts with bot/tensorflow_stand_in.py answering its imports, by
+# a .pth file that also puts this checkout on that environment's path. HAMYAR_RASA_TENSORFLOW=1
+# (a model with DIET or TED) installs the real one, requirements/rasa-tensorflow.lock, and uses it.
+ensure_rasa_without_tensorflow() {
+  local site
+  site="$("$VENVS/rasa/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  printf '%s\n%s\n' "$ROOT" \
+    'import bot.tensorflow_stand_in as stand_in; stand_in.leave_tensorflow_out_unless_asked()' > "$site/hamyar.pth"
+  [ "${HAMYAR_RASA_TENSORFLOW:-}" = "1" ] || return 0
+  local lock="$ROOT/requirements/rasa-tensorflow.lock" stamp="$VENVS/rasa/.tensorflow.sha256" want
+  want="$(sha256sum "$lock" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  say "Installing TensorFlow into the Rasa environment (HAMYAR_RASA_TENSORFLOW=1)"
+  "$VENVS/rasa/bin/pip" install --progress-bar on --no-cache-dir --no-deps -r "$lock"
+  echo "$want" > "$stamp"
 }
 
 # The offline recogniser's own environment (connectors/speech_worker.py; HAMYAR_RECOGNISER=whisper-base).

@@ -17,6 +17,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     RASA_TELEMETRY_ENABLED=false \
     TF_CPP_MIN_LOG_LEVEL=2
 
+# Without TensorFlow, which bot.serve answers with stand-ins (a model with DIET or TED needs
+# requirements/rasa-tensorflow.lock installed too, and HAMYAR_RASA_TENSORFLOW=1).
 COPY requirements/rasa.lock /tmp/rasa.lock
 RUN python -m venv /venv \
  && /venv/bin/pip install --upgrade pip==24.0 \

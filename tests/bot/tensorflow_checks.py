@@ -1,15 +1,20 @@
-"""Run in the Rasa environment by test_tensorflow_stand_in.py: what importing Rasa's server and
-loading an agent costs with TensorFlow and with bot/tensorflow_stand_in.py's stand-ins.
-``python -m tests.bot.tensorflow_checks WORKDIR [left-out]`` prints «RESULT » and JSON; each kind
-runs in a process of its own (a module imported stays imported)."""
+"""Run in the Rasa environment by test_tensorflow_stand_in.py: a process of that environment
+without TensorFlow installed, importing Rasa's server and loading an agent, with the stand-ins
+the environment's ``.pth`` file puts ahead (scripts/common.sh), and one that asks for the real one.
+``python -m tests.bot.tensorflow_checks WORKDIR [default|asked]`` prints «RESULT » and JSON; each
+kind runs in a process of its own (a module imported stays imported)."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 from typing import Any, Dict
+
+from bot.tensorflow_stand_in import ENV_USE_TENSORFLOW, StandInFinder, TensorFlowLeftOut
 
 
 def resident_mb() -> int:
@@ -17,11 +22,21 @@ def resident_mb() -> int:
         return int(status.read().split("VmRSS:")[1].split()[0]) // 1024
 
 
-def one_process(left_out: bool) -> Dict[str, Any]:
-    from bot.tensorflow_stand_in import TensorFlowLeftOut, leave_tensorflow_out
+def installed(distribution: str) -> bool:
+    try:
+        importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
-    installed = leave_tensorflow_out() if left_out else False
-    import rasa.__main__  # noqa: F401  (what `rasa run` imports)
+
+def stand_ins_at_start() -> bool:
+    return any(isinstance(finder, StandInFinder) for finder in sys.meta_path)
+
+
+def default_process() -> Dict[str, Any]:
+    at_start = stand_ins_at_start()  # before this process imports anything of Rasa's
+    import rasa.__main__  # noqa: F401  (what `rasa run` and `rasa train` import)
     import rasa.core.agent
     import rasa.core.policies.ted_policy  # noqa: F401  (a TensorFlow policy's module imports)
 
@@ -34,10 +49,9 @@ def one_process(left_out: bool) -> Dict[str, Any]:
     except TensorFlowLeftOut as error:
         refusal = str(error)
     return {
-        "installed": installed,
-        "again": leave_tensorflow_out() if left_out else None,
-        "real": "tensorflow.python" in sys.modules,
-        "jax": "jax" in sys.modules,
+        "stand_ins_at_start": at_start,
+        "tensorflow_installed": installed("tensorflow"),
+        "jax_imported": "jax" in sys.modules,
         "rss_mb": resident_mb(),
         "refusal": refusal,
     }
@@ -45,9 +59,12 @@ def one_process(left_out: bool) -> Dict[str, Any]:
 
 def checks() -> Dict[str, Any]:
     kinds = {}
-    for kind in ("stock", "left-out"):
+    for kind, asked in (("default", False), ("asked", True)):
+        env = {name: value for name, value in os.environ.items() if name != ENV_USE_TENSORFLOW}
+        if asked:
+            env[ENV_USE_TENSORFLOW] = "1"
         done = subprocess.run(
-            [sys.executable, "-m", "tests.bot.tensorflow_checks", "-", kind], capture_output=True, text=True, check=True
+            [sys.executable, "-m", "tests.bot.tensorflow_checks", "-", kind], env=env, capture_output=True, text=True, check=True
         )
         kinds[kind] = json.loads(done.stdout.splitlines()[-1])
     return kinds
@@ -55,6 +72,7 @@ def checks() -> Dict[str, Any]:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2:
-        print(json.dumps(one_process(sys.argv[2] == "left-out")))
+        result = default_process() if sys.argv[2] == "default" else {"stand_ins_at_start": stand_ins_at_start()}
+        print(json.dumps(result))
     else:
         print("RESULT " + json.dumps(checks(), ensure_ascii=False))
