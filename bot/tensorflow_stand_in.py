@@ -10,9 +10,10 @@ subclassed and compared against (``isinstance`` is False), and calling one raise
 TensorFlow component (DIET, TED, a language-model featurizer) fails to load with that error
 instead of answering wrongly.
 
-TensorFlow is therefore not installed in the Rasa environment (requirements/rasa.lock, 2 GB less
-on disk), and every process of that environment starts with the stand-ins (a ``.pth`` file that
-scripts/common.sh writes): ``HAMYAR_RASA_TENSORFLOW=1`` installs and loads the real one.
+TensorFlow is therefore not in requirements/rasa.lock (its CPU build, a third of the download, is
+installed only for fine-tuning the encoder and with ``HAMYAR_RASA_TENSORFLOW=1``), and every
+process of that environment starts with the stand-ins (a ``.pth`` file that scripts/common.sh
+writes) unless ``HAMYAR_RASA_TENSORFLOW=1`` asks for the real one.
 """
 
 from __future__ import annotations

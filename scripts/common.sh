@@ -78,21 +78,26 @@ ensure_environments() {
   ensure_rasa_without_tensorflow
 }
 
-# Rasa 3.6 imports TensorFlow whatever the model holds; Hamyar's never calls it, so it is not
-# installed (2 GB) and every process of the Rasa environment (serving, `rasa train`, `rasa data
-# validate`, the tests' checks) starts with bot/tensorflow_stand_in.py answering its imports, by
-# a .pth file that also puts this checkout on that environment's path. HAMYAR_RASA_TENSORFLOW=1
-# (a model with DIET or TED) installs the real one, requirements/rasa-tensorflow.lock, and uses it.
+# Rasa 3.6 imports TensorFlow whatever the model holds; Hamyar's model never calls it, so it is
+# not installed by default, and every process of the Rasa environment (serving, `rasa train`,
+# `rasa data validate`) starts with bot/tensorflow_stand_in.py answering its imports, by a .pth
+# file that also puts this checkout on that environment's path.
 ensure_rasa_without_tensorflow() {
   local site
   site="$("$VENVS/rasa/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
   printf '%s\n%s\n' "$ROOT" \
     'import bot.tensorflow_stand_in as stand_in; stand_in.leave_tensorflow_out_unless_asked()' > "$site/hamyar.pth"
-  [ "${HAMYAR_RASA_TENSORFLOW:-}" = "1" ] || return 0
+  if [ "${HAMYAR_RASA_TENSORFLOW:-}" = "1" ]; then ensure_rasa_tensorflow; fi
+}
+
+# TensorFlow's CPU build in the Rasa environment (requirements/rasa-tensorflow.lock): for
+# HAMYAR_RASA_TENSORFLOW=1 (a model with DIET or TED), and for fine-tuning the encoder
+# (config.finetuned.yml, whose tests run in `make test`); the stand-ins stay first without it.
+ensure_rasa_tensorflow() {
   local lock="$ROOT/requirements/rasa-tensorflow.lock" stamp="$VENVS/rasa/.tensorflow.sha256" want
   want="$(sha256sum "$lock" | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
-  say "Installing TensorFlow into the Rasa environment (HAMYAR_RASA_TENSORFLOW=1)"
+  say "Installing TensorFlow (CPU) into the Rasa environment"
   "$VENVS/rasa/bin/pip" install --progress-bar on --no-cache-dir --no-deps -r "$lock"
   echo "$want" > "$stamp"
 }

@@ -10,8 +10,10 @@ tensorflow='^(jax|jaxlib|keras|libclang|ml_dtypes|opt_einsum|tensorboard|tensorb
 "$VENVS/rasa/bin/pip" install -q -r requirements/rasa.in
 frozen="$("$VENVS/rasa/bin/pip" freeze | grep -v '^-e')"
 grep -vE "$tensorflow" <<<"$frozen" > requirements/rasa.lock
+# TensorFlow's CPU build of the same version (a third of the download); JAX and libclang, which
+# its package names but which nothing here imports, left out.
 {
-  echo "# Rasa environment's TensorFlow, installed only with HAMYAR_RASA_TENSORFLOW=1 (scripts/common.sh):"
-  echo "# Hamyar's pipeline never calls it, and bot/tensorflow_stand_in.py answers Rasa's imports of it."
-  grep -E "$tensorflow" <<<"$frozen"
+  echo "# Rasa environment's TensorFlow (the CPU build), installed only for fine-tuning the encoder and"
+  echo "# with HAMYAR_RASA_TENSORFLOW=1 (scripts/common.sh); bot/tensorflow_stand_in.py answers Rasa's imports otherwise."
+  grep -E "$tensorflow" <<<"$frozen" | grep -vE '^(jax|jaxlib|libclang)==' | sed 's/^tensorflow==/tensorflow-cpu==/' | sort -f
 } > requirements/rasa-tensorflow.lock

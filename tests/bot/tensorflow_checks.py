@@ -1,13 +1,13 @@
 """Run in the Rasa environment by test_tensorflow_stand_in.py: a process of that environment
-without TensorFlow installed, importing Rasa's server and loading an agent, with the stand-ins
-the environment's ``.pth`` file puts ahead (scripts/common.sh), and one that asks for the real one.
+importing Rasa's server and loading an agent, as every process starts there (the stand-ins put
+first by the environment's ``.pth`` file, scripts/common.sh), and one that asks for the real
+TensorFlow (installed by scripts/test.sh for fine-tuning).
 ``python -m tests.bot.tensorflow_checks WORKDIR [default|asked]`` prints «RESULT » and JSON; each
 kind runs in a process of its own (a module imported stays imported)."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib.metadata
 import json
 import os
 import subprocess
@@ -22,20 +22,8 @@ def resident_mb() -> int:
         return int(status.read().split("VmRSS:")[1].split()[0]) // 1024
 
 
-def installed(distribution: str) -> bool:
-    try:
-        importlib.metadata.distribution(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
-
-
-def stand_ins_at_start() -> bool:
-    return any(isinstance(finder, StandInFinder) for finder in sys.meta_path)
-
-
-def default_process() -> Dict[str, Any]:
-    at_start = stand_ins_at_start()  # before this process imports anything of Rasa's
+def one_process() -> Dict[str, Any]:
+    stand_ins_at_start = any(isinstance(finder, StandInFinder) for finder in sys.meta_path)
     import rasa.__main__  # noqa: F401  (what `rasa run` and `rasa train` import)
     import rasa.core.agent
     import rasa.core.policies.ted_policy  # noqa: F401  (a TensorFlow policy's module imports)
@@ -49,9 +37,9 @@ def default_process() -> Dict[str, Any]:
     except TensorFlowLeftOut as error:
         refusal = str(error)
     return {
-        "stand_ins_at_start": at_start,
-        "tensorflow_installed": installed("tensorflow"),
-        "jax_imported": "jax" in sys.modules,
+        "stand_ins_at_start": stand_ins_at_start,
+        "real": "tensorflow.python" in sys.modules,
+        "jax": "jax" in sys.modules,
         "rss_mb": resident_mb(),
         "refusal": refusal,
     }
@@ -59,9 +47,9 @@ def default_process() -> Dict[str, Any]:
 
 def checks() -> Dict[str, Any]:
     kinds = {}
-    for kind, asked in (("default", False), ("asked", True)):
+    for kind in ("default", "asked"):
         env = {name: value for name, value in os.environ.items() if name != ENV_USE_TENSORFLOW}
-        if asked:
+        if kind == "asked":
             env[ENV_USE_TENSORFLOW] = "1"
         done = subprocess.run(
             [sys.executable, "-m", "tests.bot.tensorflow_checks", "-", kind], env=env, capture_output=True, text=True, check=True
@@ -72,7 +60,6 @@ def checks() -> Dict[str, Any]:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2:
-        result = default_process() if sys.argv[2] == "default" else {"stand_ins_at_start": stand_ins_at_start()}
-        print(json.dumps(result))
+        print(json.dumps(one_process()))
     else:
         print("RESULT " + json.dumps(checks(), ensure_ascii=False))

