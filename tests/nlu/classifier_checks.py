@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any, Optional
 
 # Each message's n-gram counts (column: count) and its sentence vector.
 TRAINING = [
@@ -21,11 +22,37 @@ VOCABULARY = 8
 ASKED = [({0: 1, 1: 1}, [0.8, 0.2]), ({7: 1}, [0.5, 0.5])]
 
 
-def messages(rows: list) -> list:
+# The n-grams alone: sure of the first (greet's words), unsure of the second (no known word),
+# whose sentence vector is case_status's.
+CASCADE = [({0: 1, 1: 1}, [1.0, 0.0]), ({}, [0.05, 0.95])]
+
+
+def vector_features(vector: list) -> Any:
     import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+
+    return Features(np.array([vector]), "sentence", "text", "SentenceEncoderFeaturizer")
+
+
+class Encoder:
+    """A deferred sentence encoder (nlu/components/deferred.py) that counts what it is asked."""
+
+    def __init__(self) -> None:
+        self.batches: list = []
+
+    def featurize(self, batch: list) -> None:
+        self.batches.append(len(batch))
+        for message in batch:
+            message.add_features(vector_features(message.get("vector")))
+
+
+def messages(rows: list, encoder: Optional[Encoder] = None) -> list:
+    """Messages with their counts and vectors; the vectors left pending on ``encoder`` if given."""
     from rasa.shared.nlu.training_data.features import Features
     from rasa.shared.nlu.training_data.message import Message
     from scipy.sparse import coo_matrix
+
+    from nlu.components.deferred import defer
 
     made = []
     for intent, counts, vector in rows:
@@ -33,9 +60,27 @@ def messages(rows: list) -> list:
         columns = sorted(counts)
         sparse = coo_matrix(([counts[c] for c in columns], ([0] * len(columns), columns)), shape=(1, VOCABULARY))
         message.add_features(Features(sparse, "sentence", "text", "CountVectorsFeaturizer"))
-        message.add_features(Features(np.array([vector]), "sentence", "text", "SentenceEncoderFeaturizer"))
+        if encoder is None:
+            message.add_features(vector_features(vector))
+        else:
+            message.set("vector", vector)
+            defer(message, encoder.featurize)
         made.append(message)
     return made
+
+
+def cascade(component: Any) -> dict:
+    """``component`` on the CASCADE messages with their vectors deferred: what each got, and how
+    many messages the encoder was asked to encode, in how many batches."""
+    encoder = Encoder()
+    asked = messages([(None, counts, vector) for counts, vector in CASCADE], encoder)
+    component.process(asked)
+    return {
+        "intents": [m.get("intent")["name"] for m in asked],
+        "confidences": [m.get("intent")["confidence"] for m in asked],
+        "encoded": [len(m.features) == 2 for m in asked],
+        "batches": encoder.batches,
+    }
 
 
 def main(work: Path) -> dict:
@@ -80,6 +125,28 @@ def main(work: Path) -> dict:
             )
         ],
         "reference": reference,
+        "cascade": cascaded(storage, context, config),
+    }
+
+
+def cascaded(storage: Any, context: Any, config: dict) -> dict:
+    """With ``sparse_confident``: trained, saved and loaded with its n-gram model; and, beside
+    it, the component without one, on the same deferred messages."""
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu.components.classifier import TfidfIntentClassifier
+
+    resource = Resource("cascade")
+    with_sparse = {**config, "sparse_confident": 0.5}
+    TfidfIntentClassifier.create(with_sparse, storage, resource, context).train(
+        TrainingData(training_examples=messages(TRAINING))
+    )
+    loaded = TfidfIntentClassifier.load(with_sparse, storage, resource, context)
+    return {
+        "sparse_loaded": loaded.sparse_model is not None,
+        "with": cascade(loaded),
+        "without": cascade(TfidfIntentClassifier.load(config, storage, Resource("classifier"), context)),
     }
 
 

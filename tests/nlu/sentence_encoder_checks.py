@@ -59,7 +59,33 @@ def main(work: Path) -> dict:
     button, typed = Message(data={"text": "/request_human"}), Message(data={"text": TEXTS[0]})
     featurizer.process([button, typed])
     result["features"] = {"button": len(button.features), "typed": len(typed.features)}
+    result["deferred"] = deferred()
     return result
+
+
+def deferred() -> dict:
+    """With ``defer``: nothing encoded at process, and the pending work done by ``complete``,
+    the same vector as encoding at once."""
+    import numpy as np
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlu.components.deferred import PENDING, complete
+    from nlu.components.sentence_encoder import SentenceEncoderFeaturizer
+
+    config = SentenceEncoderFeaturizer.get_default_config()
+    later = SentenceEncoderFeaturizer({**config, "defer": True}, "encoder")
+    at_once = Message(data={"text": TEXTS[1]})
+    SentenceEncoderFeaturizer(config, "encoder").process([at_once])
+    button, typed = Message(data={"text": "/request_human"}), Message(data={"text": TEXTS[1]})
+    later.process([button, typed])
+    before = {"typed": len(typed.features), "pending": len(typed.get(PENDING) or []), "button": len(button.get(PENDING) or [])}
+    complete([button, typed])
+    complete([typed])  # done once: nothing is left pending
+    return {
+        "before": before,
+        "after": len(typed.features),
+        "same_vector": bool(np.allclose(typed.features[0].features, at_once.features[0].features)),
+    }
 
 
 if __name__ == "__main__":

@@ -35,3 +35,18 @@ def test_a_button_press_is_left_to_the_regex_handler_and_the_typed_messages_are_
     assert button == {"intent": {"name": None, "confidence": 0.0}, "ranking": []}
     assert [typed_first["intent"]["name"], typed_second["intent"]["name"]] == ["greet", "thank"]
     assert typed_first["ranking"] == checks["rankings"]["loaded"][0]
+
+
+def test_the_n_grams_answer_alone_when_sure_and_the_encoder_runs_only_for_the_unsure(checks):
+    cascade = checks["cascade"]
+    assert cascade["sparse_loaded"]
+    assert cascade["with"]["confidences"][0] >= 0.5  # the n-grams' own answer, at the threshold or over
+    assert cascade["with"]["intents"] == ["greet", "case_status"]  # the second by its sentence vector
+    assert cascade["with"]["encoded"] == [False, True]
+    assert cascade["with"]["batches"] == [1]
+
+
+def test_without_sparse_confident_every_typed_message_is_encoded_in_one_batch(checks):
+    without = checks["cascade"]["without"]
+    assert without["encoded"] == [True, True] and without["batches"] == [2]
+    assert without["intents"] == ["greet", "case_status"]

@@ -27,3 +27,9 @@ def test_training_encodes_on_every_core(checks):
 def test_a_button_press_is_not_encoded(checks):
     # A button's payload is parsed by RegexMessageHandler; encoding it cost 14 ms of Rasa's CPU.
     assert checks["features"] == {"button": 0, "typed": 1}
+
+
+def test_a_deferred_encoding_is_done_only_when_completed_and_only_once(checks):
+    deferred = checks["deferred"]
+    assert deferred["before"] == {"typed": 0, "pending": 1, "button": 0}
+    assert deferred["after"] == 1 and deferred["same_vector"]
