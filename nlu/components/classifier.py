@@ -15,12 +15,15 @@ scaled by ``dense_weight``.
 
 With ``sparse_confident`` set, a second model is trained on the n-gram blocks alone, and a message
 it gives at least that confidence takes its answer: the sentence encoder, deferred on the message
-(nlu/components/deferred.py), runs only for the others. config.yml's 0.9 was chosen by 5-fold
+(nlu/components/deferred.py), runs only for the others. A message longer than every training
+example always goes to the full model: the n-grams read a long story whole, and their confidence
+there is not what it was measured to be (the encoder reads its two ends, where the request is). config.yml's 0.9 was chosen by 5-fold
 cross-validation of nlu/data (bench/REPORT.md).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
@@ -31,6 +34,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -54,6 +58,7 @@ TRUSTED = [
     "builtins.slice",
 ]
 SPARSE_FILE = "classifier_sparse.skops"
+LONGEST_FILE = "classifier_sparse_longest.json"
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,12 @@ def sentence_blocks(message: Message, dense_weight: float, sparse_only: bool = F
     return blocks
 
 
+def words(message: Message) -> int:
+    """How many tokens the message has (the tokenizer's; its words if it has none)."""
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    return len(tokens) if tokens is not None else len((message.get(TEXT) or "").split())
+
+
 def sentence_features(
     messages: List[Message], dense_weight: float = 1.0, sparse_only: bool = False
 ) -> Tuple[csr_matrix, List[Block]]:
@@ -149,8 +160,10 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self.config = {**self.get_default_config(), **config}
         self.model: Optional[Pipeline] = None
-        # The n-grams alone, asked first when ``sparse_confident`` is set.
+        # The n-grams alone, asked first when ``sparse_confident`` is set, for a message of at
+        # most ``sparse_longest`` tokens (the longest training example).
         self.sparse_model: Optional[Pipeline] = None
+        self.sparse_longest = 0
         self._model_storage = model_storage
         self._resource = resource
 
@@ -171,6 +184,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         if self.config["sparse_confident"] is not None:
             sparse, sparse_blocks = sentence_features(examples, sparse_only=True)
             self.sparse_model = ready_for_sparse_rows(build_model(self.config, sparse_blocks).fit(sparse, intents))
+            self.sparse_longest = max(words(e) for e in examples)
         self.persist()
         return self._resource
 
@@ -187,11 +201,13 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             return messages
         unsure = typed
         threshold = self.config["sparse_confident"]
-        if self.sparse_model is not None and threshold is not None:
-            rows = self.sparse_model.predict_proba(sentence_features(typed, sparse_only=True)[0])
-            unsure = [message for message, row in zip(typed, rows) if row.max() < threshold]
-            for message, row in zip(typed, rows):
-                if row.max() >= threshold:
+        short = [m for m in typed if words(m) <= self.sparse_longest]
+        if self.sparse_model is not None and threshold is not None and short:
+            rows = self.sparse_model.predict_proba(sentence_features(short, sparse_only=True)[0])
+            sure = {id(m) for m, row in zip(short, rows) if row.max() >= threshold}
+            unsure = [m for m in typed if id(m) not in sure]
+            for message, row in zip(short, rows):
+                if id(message) in sure:
                     self._rank(message, self.sparse_model.classes_, row)
         if unsure:
             complete(unsure)  # the features left pending, the sentence vector among them
@@ -212,6 +228,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             sio.dump(self.model, directory / "classifier.skops")
             if self.sparse_model is not None:
                 sio.dump(self.sparse_model, directory / SPARSE_FILE)
+                (directory / LONGEST_FILE).write_text(json.dumps(self.sparse_longest))
 
     @classmethod
     def load(
@@ -227,6 +244,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             component.model = load_trusted(directory / "classifier.skops")
             if (directory / SPARSE_FILE).exists():
                 component.sparse_model = load_trusted(directory / SPARSE_FILE)
+                component.sparse_longest = int(json.loads((directory / LONGEST_FILE).read_text()))
         return component
 
 

@@ -23,8 +23,9 @@ ASKED = [({0: 1, 1: 1}, [0.8, 0.2]), ({7: 1}, [0.5, 0.5])]
 
 
 # The n-grams alone: sure of the first (greet's words), unsure of the second (no known word),
-# whose sentence vector is case_status's.
-CASCADE = [({0: 1, 1: 1}, [1.0, 0.0]), ({}, [0.05, 0.95])]
+# whose sentence vector is case_status's; the third has greet's words too, but more words than
+# any training example (each of one).
+CASCADE = [({0: 1, 1: 1}, [1.0, 0.0], "پیام"), ({}, [0.05, 0.95], "پیام"), ({0: 1, 1: 1}, [0.55, 0.45], "پیام بلند")]
 
 
 def vector_features(vector: list) -> Any:
@@ -55,8 +56,8 @@ def messages(rows: list, encoder: Optional[Encoder] = None) -> list:
     from nlu.components.deferred import defer
 
     made = []
-    for intent, counts, vector in rows:
-        message = Message(data={"text": "پیام", **({"intent": intent} if intent else {})})
+    for intent, counts, vector, *text in rows:
+        message = Message(data={"text": text[0] if text else "پیام", **({"intent": intent} if intent else {})})
         columns = sorted(counts)
         sparse = coo_matrix(([counts[c] for c in columns], ([0] * len(columns), columns)), shape=(1, VOCABULARY))
         message.add_features(Features(sparse, "sentence", "text", "CountVectorsFeaturizer"))
@@ -73,7 +74,7 @@ def cascade(component: Any) -> dict:
     """``component`` on the CASCADE messages with their vectors deferred: what each got, and how
     many messages the encoder was asked to encode, in how many batches."""
     encoder = Encoder()
-    asked = messages([(None, counts, vector) for counts, vector in CASCADE], encoder)
+    asked = messages([(None, counts, vector, text) for counts, vector, text in CASCADE], encoder)
     component.process(asked)
     return {
         "intents": [m.get("intent")["name"] for m in asked],
