@@ -47,6 +47,7 @@ from sklearn.pipeline import Pipeline
 
 from nlu.components.buttons import is_button
 from nlu.components.deferred import complete
+from nlu.components.scoring import Scorer
 from nlu.persian import has_words
 
 TRUSTED = [
@@ -164,6 +165,10 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         # most ``sparse_longest`` tokens (the longest training example).
         self.sparse_model: Optional[Pipeline] = None
         self.sparse_longest = 0
+        # Each model's arithmetic without scikit-learn's per-call machinery (scoring.py), made
+        # where a model is trained or loaded.
+        self.scorer: Optional[Scorer] = None
+        self.sparse_scorer: Optional[Scorer] = None
         self._model_storage = model_storage
         self._resource = resource
 
@@ -185,8 +190,13 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             sparse, sparse_blocks = sentence_features(examples, sparse_only=True)
             self.sparse_model = ready_for_sparse_rows(build_model(self.config, sparse_blocks).fit(sparse, intents))
             self.sparse_longest = max(words(e) for e in examples)
+        self._make_scorers()
         self.persist()
         return self._resource
+
+    def _make_scorers(self) -> None:
+        self.scorer = Scorer.of(self.model) if self.model is not None else None
+        self.sparse_scorer = Scorer.of(self.sparse_model) if self.sparse_model is not None else None
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -203,7 +213,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         threshold = self.config["sparse_confident"]
         short = [m for m in typed if words(m) <= self.sparse_longest]
         if self.sparse_model is not None and threshold is not None and short:
-            rows = self.sparse_model.predict_proba(sentence_features(short, sparse_only=True)[0])
+            rows = self._probabilities(self.sparse_model, self.sparse_scorer, short, sparse_only=True)
             sure = {id(m) for m, row in zip(short, rows) if row.max() >= threshold}
             unsure = [m for m in typed if id(m) not in sure]
             for message, row in zip(short, rows):
@@ -211,10 +221,17 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
                     self._rank(message, self.sparse_model.classes_, row)
         if unsure:
             complete(unsure)  # the features left pending, the sentence vector among them
-            rows = self.model.predict_proba(sentence_features(unsure, self.config["dense_weight"])[0])
-            for message, row in zip(unsure, rows):
+            for message, row in zip(unsure, self._probabilities(self.model, self.scorer, unsure)):
                 self._rank(message, self.model.classes_, row)
         return messages
+
+    def _probabilities(
+        self, model: Pipeline, scorer: Optional[Scorer], messages: List[Message], sparse_only: bool = False
+    ) -> np.ndarray:
+        weight = 1.0 if sparse_only else self.config["dense_weight"]
+        if scorer is None:
+            return model.predict_proba(sentence_features(messages, weight, sparse_only)[0])
+        return scorer.probabilities([[matrix for _, matrix in sentence_blocks(m, weight, sparse_only)] for m in messages])
 
     def _rank(self, message: Message, labels: np.ndarray, row: np.ndarray) -> None:
         ranking = sorted(({"name": str(n), "confidence": float(p)} for n, p in zip(labels, row)), key=lambda r: -r["confidence"])
@@ -245,6 +262,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             if (directory / SPARSE_FILE).exists():
                 component.sparse_model = load_trusted(directory / SPARSE_FILE)
                 component.sparse_longest = int(json.loads((directory / LONGEST_FILE).read_text()))
+        component._make_scorers()
         return component
 
 

@@ -118,6 +118,7 @@ def main(work: Path) -> dict:
             for name, component in (("trained", trained), ("loaded", loaded))
         },
         "labels": [str(c) for c in loaded.model.classes_],
+        "scorers": {"trained": trained.scorer is not None, "loaded": loaded.scorer is not None},
         # A button press between two typed messages: it has no features (nothing read it as words).
         "with_button": [
             {"intent": m.get("intent"), "ranking": m.get("intent_ranking")}

@@ -1,0 +1,78 @@
+"""A fitted TF-IDF + logistic regression pipeline (nlu/components/classifier.py) scored without
+scikit-learn's per-call machinery.
+
+``Pipeline.predict_proba`` checks its input, runs the ColumnTransformer through joblib, slices
+the blocks out of one matrix and stacks them back: about a tenth of Rasa's CPU for a typed
+message (py-spy under load, bench/REPORT.md), for arithmetic that takes a few microseconds on
+one message. ``Scorer`` does the same arithmetic block by block from the fitted weights: the
+same TF-IDF steps in the same order, each block's scores against its own slice of the weights,
+then the same softmax. The probabilities equal the pipeline's to rounding (the blocks' scores
+are summed in another order); tests/nlu/test_classifier.py compares them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+from scipy.sparse import csr_matrix, vstack
+from sklearn.pipeline import Pipeline
+from sklearn.utils.extmath import softmax
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+
+
+@dataclass(frozen=True)
+class BlockWeights:
+    """One featurizer block's TF-IDF step (none for a dense block, passed through) and weights."""
+
+    idf: Optional[np.ndarray]
+    sublinear: bool
+    normalised: bool
+    # (block width, classes), row-major: a sparse row times it costs its non-zero features.
+    weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class Scorer:
+    blocks: Tuple[BlockWeights, ...]
+    intercept: np.ndarray
+    classes: np.ndarray
+
+    @classmethod
+    def of(cls, model: Pipeline) -> Optional["Scorer"]:
+        """The scorer of a fitted pipeline from ``build_model``; None where the pipeline's
+        arithmetic is other than this (two classes: one-vs-rest), which is then used as it is."""
+        classifier = model.named_steps["classifier"]
+        if len(classifier.classes_) <= 2 or classifier.multi_class not in ("auto", "multinomial"):
+            return None
+        blocks = []
+        for _, step, columns in model.named_steps["tfidf"].transformers_:
+            weights = np.ascontiguousarray(classifier.coef_[:, columns].T)
+            if step == "passthrough":
+                blocks.append(BlockWeights(None, False, False, weights))
+            else:
+                if step.norm not in ("l2", None) or not step.use_idf:
+                    return None
+                blocks.append(BlockWeights(step.idf_.copy(), step.sublinear_tf, step.norm == "l2", weights))
+        return cls(tuple(blocks), classifier.intercept_.copy(), classifier.classes_)
+
+    def probabilities(self, rows: Sequence[Sequence[csr_matrix]]) -> np.ndarray:
+        """Each message's class probabilities; a message is its blocks' sentence features, in
+        the order the pipeline was fitted with."""
+        if any(len(row) != len(self.blocks) for row in rows):
+            raise ValueError(f"a message has other feature blocks than the {len(self.blocks)} the classifier was trained on")
+        scores = np.tile(self.intercept, (len(rows), 1))
+        for index, block in enumerate(self.blocks):
+            matrix = csr_matrix(vstack([row[index] for row in rows]), dtype=np.float64, copy=True)
+            if matrix.shape[1] != block.weights.shape[0]:
+                raise ValueError(f"feature block {index} has {matrix.shape[1]} columns, trained with {block.weights.shape[0]}")
+            if block.idf is not None:  # TfidfTransformer.transform's steps, in its order
+                if block.sublinear:
+                    np.log(matrix.data, matrix.data)
+                    matrix.data += 1
+                matrix.data *= block.idf[matrix.indices]
+                if block.normalised:
+                    inplace_csr_row_normalize_l2(matrix)
+            scores += matrix @ block.weights
+        return softmax(scores, copy=False)
