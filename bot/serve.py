@@ -72,10 +72,32 @@ def action_responses_checked_by_one_validator() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 
 
+def endpoint_session(endpoint):  # type: ignore[no-untyped-def]
+    """The session ``EndpointConfig.session`` makes (its headers, basic auth and time-out), its
+    JSON bodies written by ujson: json.dumps of the tracker Rasa sends with every call to the
+    action server was 7.6% of Rasa's CPU under typed load (py-spy, issue 26). ujson writes the
+    same JSON in about half the time, and the Persian text as UTF-8 rather than escaped, a third
+    fewer bytes for the action server to read."""
+    import functools
+
+    import aiohttp
+    import ujson
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
+    auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"]) if endpoint.basic_auth else None
+    return aiohttp.ClientSession(
+        headers=endpoint.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        json_serialize=functools.partial(ujson.dumps, ensure_ascii=False, escape_forward_slashes=False),
+    )
+
+
 def action_calls_share_a_session() -> None:
     """Rasa 3.6 opens a new aiohttp session, so a new connection, for every call to the action
     server and closes it after the answer: a TCP set-up and tear-down per action (issue 26's
-    profile). One session per endpoint and event loop is kept instead, and its connections reused."""
+    profile). One session per endpoint and event loop is kept instead (``endpoint_session``), and
+    its connections reused."""
     import asyncio
 
     from rasa.utils.endpoints import EndpointConfig
@@ -101,7 +123,7 @@ def action_calls_share_a_session() -> None:
         loop = asyncio.get_running_loop()
         entry = kept.get(id(self))
         if entry is None or entry[1] is not loop or entry[2].closed:
-            entry = kept[id(self)] = (self, loop, original(self))
+            entry = kept[id(self)] = (self, loop, endpoint_session(self))
         return _Kept(entry[2])
 
     session.hamyar = True  # type: ignore[attr-defined]

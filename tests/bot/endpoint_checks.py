@@ -9,6 +9,8 @@ import json
 from typing import Any, Dict
 
 CALLS = 5
+# What a tracker carries: Persian text, a path, a float, nothing.
+SENT = {"text": "پرونده‌ام چی شد؟ ۱۲/۳", "url": "/webhook", "confidence": 0.1 + 0.2, "slot": None}
 
 
 async def connections_for(calls: int) -> Dict[str, Any]:
@@ -16,9 +18,11 @@ async def connections_for(calls: int) -> Dict[str, Any]:
     from rasa.utils.endpoints import EndpointConfig
 
     peers: set = set()
+    bodies: list = []
 
     async def answer(request: web.Request) -> web.Response:
         peers.add(request.transport.get_extra_info("peername"))
+        bodies.append(await request.read())
         return web.json_response({"events": [], "responses": [], "echo": (await request.json())["n"]})
 
     app = web.Application()
@@ -30,10 +34,15 @@ async def connections_for(calls: int) -> Dict[str, Any]:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook", headers={"X-Hamyar-Action-Token": "t"})
     try:
-        echoes = [(await endpoint.request(json={"n": n}, method="post"))["echo"] for n in range(calls)]
+        echoes = [(await endpoint.request(json={"n": n, **SENT}, method="post"))["echo"] for n in range(calls)]
     finally:
         await runner.cleanup()
-    return {"connections": len(peers), "echoes": echoes}
+    return {
+        "connections": len(peers),
+        "echoes": echoes,
+        "read_back": all(json.loads(body) == {"n": n, **SENT} for n, body in enumerate(bodies)),
+        "persian_as_utf8": SENT["text"].encode() in bodies[0],
+    }
 
 
 def checks() -> Dict[str, Any]:
