@@ -17,8 +17,8 @@ With ``sparse_confident`` set, a second model is trained on the n-gram blocks al
 it gives at least that confidence takes its answer: the sentence encoder, deferred on the message
 (nlu/components/deferred.py), runs only for the others. A message longer than every training
 example always goes to the full model: the n-grams read a long story whole, and their confidence
-there is not what it was measured to be (the encoder reads its two ends, where the request is). config.yml's 0.9 was chosen by 5-fold
-cross-validation of nlu/data (bench/REPORT.md).
+there is not what it was measured to be (the encoder reads its two ends, where the request is).
+config.yml's 0.9 was chosen by 5-fold cross-validation of nlu/data (bench/REPORT.md).
 """
 
 from __future__ import annotations
