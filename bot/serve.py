@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any, Callable
 
 from bot.tensorflow_stand_in import leave_tensorflow_out_unless_asked
 
@@ -47,24 +48,71 @@ def session_start_always_has_a_channel() -> None:
     MessageProcessor.fetch_tracker_and_update_session = fetch_tracker_and_update_session  # type: ignore[method-assign]
 
 
+def response_check(schema: dict) -> Callable[[Any], bool]:
+    """Whether an action server response fits ``schema`` (Rasa's), compiled by fastjsonschema.
+
+    Rasa's schema lets an event be any of 23 kinds (``oneOf``), so a validator tries every kind
+    on every event: 1.8 ms for a four-event response with jsonschema, and no faster compiled. The
+    kinds are told apart by the ``event`` name each fixes (``const``), and ``event`` is required,
+    so an event fits exactly one kind if and only if it fits the kind its name names: the
+    response is checked without the ``oneOf``, then each event against its own kind (11 µs).
+    A schema whose kinds are not told apart so is checked whole."""
+    import copy
+
+    import fastjsonschema
+
+    whole = fastjsonschema.compile(schema)
+    item = schema.get("properties", {}).get("events", {}).get("items", {})
+    kinds = item.get("oneOf", [])
+    names = [kind.get("properties", {}).get("event", {}).get("const") for kind in kinds]
+    if not kinds or "event" not in item.get("required", []) or None in names or len(set(names)) < len(names):
+        return lambda response: _fits(whole, response)
+    outline = copy.deepcopy(schema)
+    del outline["properties"]["events"]["items"]["oneOf"]
+    fits_outline = fastjsonschema.compile(outline)
+    by_name = {name: fastjsonschema.compile(kind) for name, kind in zip(names, kinds)}
+
+    def check(response: Any) -> bool:
+        if not _fits(fits_outline, response):
+            return False
+        # The outline made sure: a dict whose events, if any, are dicts with a string name.
+        for event in response.get("events") or []:
+            fits_kind = by_name.get(event["event"])
+            if fits_kind is None or not _fits(fits_kind, event):
+                return False
+        return True
+
+    return check
+
+
+def _fits(compiled: Callable[[Any], Any], value: Any) -> bool:
+    import fastjsonschema
+
+    try:
+        compiled(value)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def action_responses_checked_by_one_validator() -> None:
     """Rasa 3.6 checks every action server response with ``jsonschema.validate``, which checks the
-    schema itself against its meta-schema and builds a new validator each time: 14% of Rasa's CPU
-    under load (issue 26). The schema never changes, so it is checked once and its validator kept;
-    a response is still refused with the error ``validate`` raises (its best match)."""
-    from jsonschema import exceptions, validators
+    schema itself against its meta-schema, builds a new validator and tries each of 23 kinds on
+    every event (``response_check``): 14% of Rasa's CPU under load at first (issue 26), still 6%
+    with one validator kept. The schema is checked once and compiled; a response that does not
+    fit is refused by Rasa's own check, with its error (the best match)."""
+    from jsonschema import validators
     from rasa.core.actions.action import RemoteAction
 
     original = RemoteAction._validate_action_result
     if getattr(original, "hamyar", False):
         return
     schema = RemoteAction.action_response_format_spec()
-    kind = validators.validator_for(schema)
-    kind.check_schema(schema)
-    validator = kind(schema)
+    validators.validator_for(schema).check_schema(schema)
+    fits = response_check(schema)
 
     def _validate_action_result(self, result):  # type: ignore[no-untyped-def]
-        if exceptions.best_match(validator.iter_errors(result)) is None:
+        if fits(result):
             return True
         return original(self, result)  # refused (rare): with Rasa's own error and message
 

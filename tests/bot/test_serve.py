@@ -32,6 +32,13 @@ def test_a_valid_response_is_accepted_and_an_invalid_one_refused_as_rasa_refuses
     assert "Failed to validate Action server response" in checked["refusal"]["patched"]
 
 
+def test_the_compiled_check_accepts_exactly_what_rasas_schema_accepts(checked):
+    verdicts = checked["verdicts"]
+    assert [v["kept"] for v in verdicts] == [v["rasa"] for v in verdicts], verdicts
+    # Both sides present, so the comparison can fail either way.
+    assert {v["rasa"] for v in verdicts} == {True, False}
+
+
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return checks_in_rasa_environment("tests.bot.endpoint_checks", tmp_path_factory.mktemp("endpoint"), timeout=300)
