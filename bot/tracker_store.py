@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Any, Deque, Dict, Iterable, List, Optional, Sequence, Text, Tuple, Union
 
 from rasa.core.tracker_store import RedisTrackerStore
@@ -73,6 +73,9 @@ RESTORED = "hamyar_window"
 # back over 3 states at most), and where the restored loop keeps its trigger message.
 LOOP_TAIL_TURNS = 4
 TRIGGER = "hamyar_trigger"
+# Conversations whose stored state a read left for the save that ends the turn (reads without
+# a save, the HTTP API's, are forgotten oldest first).
+KNOWN_STATES = 1024
 
 # KEYS: events, meta. Length of the list, start of the latest session and the stored tail.
 STATE_SCRIPT = """
@@ -114,16 +117,20 @@ return length + #ARGV - {FIRST_EVENT - 1}
 
 # KEYS: events, meta, marks. ARGV: '1' for every session, '0' for the latest; the window in events
 # (0: none). A value Rasa's own store wrote comes back as ('string', value); a conversation never
-# saved as nil; a latest session longer than the window as ('window', session start, window start,
-# the session's first SESSION_HEAD events, the slots at the window's start, the window's events).
+# saved as nil. Otherwise the state STATE_SCRIPT gives (kind, length, session, tail), then for a
+# latest session longer than the window ('window', session start, window start, the session's
+# first SESSION_HEAD events, the slots at the window's start, the window's events), else
+# ('list', start, the events from start).
 READ_SCRIPT = f"""
 local kind = redis.call('TYPE', KEYS[1])['ok']
 if kind == 'string' then return {{'string', redis.call('GET', KEYS[1])}} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return false end
+local meta = redis.call('HMGET', KEYS[2], 'session', 'tail')
 local start = 0
-if ARGV[1] == '0' then start = tonumber(redis.call('HGET', KEYS[2], 'session') or '0') end
+if ARGV[1] == '0' then start = tonumber(meta[1] or '0') end
 local window = tonumber(ARGV[2])
 local length = redis.call('LLEN', KEYS[1])
+local state = {{kind, length, meta[1], meta[2]}}
 if ARGV[1] == '0' and window > 0 and length - start > window then
   -- the newest mark with at least `window` events after its action_listen (marks are in order),
   -- then {MARGIN_TURNS} turns more
@@ -138,12 +145,12 @@ if ARGV[1] == '0' and window > 0 and length - start > window then
     local at = tonumber(redis.call('LINDEX', KEYS[3], -found))
     local slots = redis.call('HGET', KEYS[2], 'at:' .. at)
     if at - 1 >= start + {SESSION_HEAD} and slots then
-      return {{'window', start, at - 1, redis.call('LRANGE', KEYS[1], start, start + {SESSION_HEAD - 1}), slots,
-              redis.call('LRANGE', KEYS[1], at - 1, -1)}}
+      return {{state, {{'window', start, at - 1, redis.call('LRANGE', KEYS[1], start, start + {SESSION_HEAD - 1}), slots,
+              redis.call('LRANGE', KEYS[1], at - 1, -1)}}}}
     end
   end
 end
-return {{'list', start, redis.call('LRANGE', KEYS[1], start, -1)}}
+return {{state, {{'list', start, redis.call('LRANGE', KEYS[1], start, -1)}}}}
 """
 
 
@@ -198,6 +205,12 @@ def events_after(events: Deque[Event], tail: Sequence[Text]) -> Optional[List[Ev
         if window == wanted[: len(window)] and (len(window) == len(wanted) or exhausted):
             return list(reversed(newest_first[:offset]))
     return None
+
+
+def parsed_state(state: Sequence[Any]) -> Tuple[int, int, List[Text]]:
+    """(length, session start, tail) of STATE_SCRIPT's or READ_SCRIPT's (kind, length, session, tail)."""
+    _, length, session, tail = state
+    return int(length), int(session or 0), json.loads(tail) if tail else []
 
 
 def restored(event: Event) -> bool:
@@ -345,6 +358,10 @@ class HamyarTrackerStore(RedisTrackerStore):
         self._state_script = self.red.register_script(STATE_SCRIPT)
         self._append_script = self.red.register_script(APPEND_SCRIPT)
         self._read_script = self.red.register_script(READ_SCRIPT)
+        # sender_id -> the stored (length, session start, tail) the latest read found. A turn reads
+        # and saves under Rasa's lock, so its save appends without asking again (one round trip
+        # less); a state gone stale only makes the append script refuse, then it asks.
+        self._known: OrderedDict[Text, Tuple[int, int, List[Text]]] = OrderedDict()
 
     # Keys
 
@@ -367,8 +384,10 @@ class HamyarTrackerStore(RedisTrackerStore):
         """Appends the events of ``tracker`` not stored yet, in their at-rest form, and publishes
         them to the event broker if there is one."""
         expiry = int(timeout or self.record_exp or 0)
+        known = self._known.pop(tracker.sender_id, None)
         for _ in range(SAVE_ATTEMPTS):
-            length, session, tail = self._state(tracker.sender_id)
+            length, session, tail = known or self._state(tracker.sender_id)
+            known = None
             new, extends = self._unsaved(tracker, length, tail)
             rows = [self._at_rest.sealed(event.as_dict()) for event in new]
             starts = [length + i for i, row in enumerate(rows) if _starts_session(row)]
@@ -425,8 +444,7 @@ class HamyarTrackerStore(RedisTrackerStore):
         if state[0] == "string":
             self._migrate(sender_id)
             state = self._state_script(keys=self._keys(sender_id))
-        _, length, session, tail = state
-        return int(length), int(session or 0), json.loads(tail) if tail else []
+        return parsed_state(state)
 
     def _migrate(self, sender_id: Text) -> None:
         """Rewrites a conversation Rasa's own store kept (one JSON value) as a list, keeping its
@@ -478,6 +496,11 @@ class HamyarTrackerStore(RedisTrackerStore):
                 return tracker
             sessions = get_trackers_for_conversation_sessions(tracker)
             return sessions[-1] if len(sessions) > 1 else tracker
+        state, found = found
+        self._known[sender_id] = parsed_state(state)
+        self._known.move_to_end(sender_id)
+        while len(self._known) > KNOWN_STATES:
+            self._known.popitem(last=False)
         if found[0] == "window":
             _, start, _, first, slots, rows = found
             rows = _session_start(first) + json.loads(slots) + [json.loads(row) for row in rows]

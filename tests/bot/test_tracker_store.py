@@ -41,6 +41,7 @@ HAMYAR_CHECKS = [
     "a_value_of_rasas_own_store_is_read_then_migrated",
     "the_expiry_is_refreshed_on_save",
     "two_saves_that_race_both_land_once",
+    "a_turn_saves_in_one_round_trip",
 ]
 
 

@@ -547,6 +547,32 @@ async def two_saves_that_race_both_land_once(kit: Kit) -> None:
 
 
 @check
+async def a_turn_saves_in_one_round_trip(kit: Kit) -> None:
+    """A turn reads its conversation then saves it (under Rasa's lock): the save appends with the
+    state the read found, without asking Redis for it again; a save with no read before it asks."""
+    store = kit.hamyar()
+    tracker = await store.get_or_create_tracker("one-trip", append_action_listen=False)
+    for event in session_start():
+        tracker.update(event)
+    await store.save(tracker)
+    asked = []
+    script = store._state_script
+    store._state_script = lambda **kwargs: asked.append(kwargs) or script(**kwargs)  # type: ignore[method-assign]
+    tracker = await store.retrieve("one-trip")
+    for event in turn(1, "سلام"):
+        tracker.update(event)
+    await store.save(tracker)
+    assert asked == [], asked
+    for event in turn(2, "ممنون"):
+        tracker.update(event)
+    await store.save(tracker)  # no read since the last save: its state is asked for
+    assert len(asked) == 1, asked
+    texts = [event.get("text") for event in dicts(await store.retrieve_full_tracker("one-trip")) if event["event"] == "user"]
+    assert texts == ["سلام", "ممنون"], texts
+    assert kit.redis.llen("rasa:tracker:one-trip") == 3 + 5 + 5
+
+
+@check
 async def saves_cost_the_same_at_turn_1000(kit: Kit) -> Dict[str, Any]:
     """1,000 turns saved one by one: the Redis traffic and the Python calls of each save, for
     saves 1–10 against saves 991–1000 (operation counts, not time); Rasa's own store for 30
