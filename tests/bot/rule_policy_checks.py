@@ -69,16 +69,35 @@ def checks() -> Dict[str, Any]:
         for end in range(1, len(tracker.events) + 1):
             if tracker.events[end - 1].type_name in ("action", "user"):
                 steps.append(DialogueStateTracker.from_events(tracker.sender_id, list(tracker.events)[:end], domain.slots))
-    tries, seconds, predictions = {}, {}, {}
+    tries, seconds, predictions, made_states = {}, {}, {}, {}
+    past_states = DialogueStateTracker.past_states
     for label, policy in (("stock", stock), ("indexed", indexed)):
         count = counted(policy)
+        calls = []
+
+        def counted_past_states(*args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            return past_states(*args, **kwargs)
+
+        DialogueStateTracker.past_states = counted_past_states  # type: ignore[method-assign]
         began = time.perf_counter()
-        predictions[label] = [prediction(policy, step, domain) for step in steps]
+        per_step = []
+        try:
+            predictions[label] = []
+            for step in steps:
+                before = len(calls)
+                predictions[label].append(prediction(policy, step, domain))
+                per_step.append(len(calls) - before)
+        finally:
+            DialogueStateTracker.past_states = past_states  # type: ignore[method-assign]
         seconds[label] = time.perf_counter() - began
         tries[label] = count["tries"]
+        # Predictions by how many times each turned the tracker into states.
+        made_states[label] = {times: per_step.count(times) for times in sorted(set(per_step))}
     different = [i for i, (a, b) in enumerate(zip(predictions["stock"], predictions["indexed"])) if a != b]
     result["predictions"] = {"compared": len(steps), "different": len(different)}
     result["tries"] = tries
+    result["past_states"] = made_states
     result["ms_a_prediction"] = {label: 1000 * s / max(1, len(steps)) for label, s in seconds.items()}
     return result
 

@@ -26,3 +26,11 @@ def test_every_step_of_every_rule_is_predicted_the_same(compared):
 
 def test_far_fewer_rules_are_tried(compared):
     assert compared["tries"]["indexed"] < compared["tries"]["stock"] / 2
+
+
+def test_a_prediction_turns_the_tracker_into_states_once(compared):
+    # RulePolicy does it twice after a message (by its text, then by its intent).
+    made = compared["past_states"]  # predictions by how many times each made the states (JSON keys)
+    assert set(made["indexed"]) <= {"0", "1"}, made
+    assert made["stock"].get("2", 0) > 50, made
+    assert made["indexed"]["1"] == made["stock"]["1"] + made["stock"]["2"], made
