@@ -41,10 +41,11 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 """
     + _LOOK
 )
-# KEYS: lane, own lease. ARGV: token, wake prefix. Leaves the lane and wakes whoever is next.
+# KEYS: lane, own lease. ARGV: token, wake prefix. Leaves the lane, drops its own wake-up list
+# (a wake that came as it took the lane) and wakes whoever is next.
 _LEAVE = """
 redis.call('LREM', KEYS[1], 1, ARGV[1])
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], ARGV[2] .. ARGV[1])
 local head = redis.call('LINDEX', KEYS[1], 0)
 if head then
   redis.call('RPUSH', ARGV[2] .. head, '1')
@@ -84,7 +85,6 @@ class Lanes:
             renewing.cancel()
             # Shielded: a cancelled turn still leaves its lane, or the next would wait out the lease.
             await asyncio.shield(self._leave(keys=[lane, lease], args=[token, wake_prefix]))
-            await self._redis.delete(wake_prefix + token)
 
     async def _renew(self, lease: str) -> None:
         while True:
