@@ -486,6 +486,7 @@ class HamyarTrackerStore(RedisTrackerStore):
 
     def _read(self, sender_id: Text, every_session: bool) -> Optional[DialogueStateTracker]:
         window = 0 if every_session else self.window_events
+        self._known.pop(sender_id, None)  # only what this read finds (a value in Rasa's format: nothing)
         found = self._read_script(keys=self._keys(sender_id), args=["1" if every_session else "0", window])
         if found is None:
             logger.debug("Could not find tracker for conversation ID '%s'.", sender_id)

@@ -42,6 +42,7 @@ HAMYAR_CHECKS = [
     "the_expiry_is_refreshed_on_save",
     "two_saves_that_race_both_land_once",
     "a_turn_saves_in_one_round_trip",
+    "a_state_read_before_rasas_store_wrote_is_not_used",
 ]
 
 

@@ -573,6 +573,30 @@ async def a_turn_saves_in_one_round_trip(kit: Kit) -> None:
 
 
 @check
+async def a_state_read_before_rasas_store_wrote_is_not_used(kit: Kit) -> None:
+    """A conversation this store read as a list, then written again in Rasa's format (one JSON
+    value): the next read finds no list state, so the save migrates it as it always did."""
+    ours, stock = kit.hamyar(), kit.stock(key_prefix="rasa")
+    tracker = await ours.get_or_create_tracker("rewritten", append_action_listen=False)
+    for event in session_start():
+        tracker.update(event)
+    await ours.save(tracker)
+    await ours.retrieve("rewritten")
+    kit.redis.delete(*ours._keys("rewritten"))
+    tracker = await stock.get_or_create_tracker("rewritten", append_action_listen=False)
+    for event in session_start() + turn(1, "یک"):
+        tracker.update(event)
+    await stock.save(tracker)
+    tracker = await ours.retrieve("rewritten")
+    for event in turn(2, "دو"):
+        tracker.update(event)
+    await ours.save(tracker)
+    texts = [event.get("text") for event in dicts(await ours.retrieve_full_tracker("rewritten")) if event["event"] == "user"]
+    assert texts == ["یک", "دو"], texts
+    assert kit.redis.type("rasa:tracker:rewritten") == "list"
+
+
+@check
 async def saves_cost_the_same_at_turn_1000(kit: Kit) -> Dict[str, Any]:
     """1,000 turns saved one by one: the Redis traffic and the Python calls of each save, for
     saves 1–10 against saves 991–1000 (operation counts, not time); Rasa's own store for 30
