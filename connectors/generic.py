@@ -124,10 +124,9 @@ async def with_audio(request: web.Request, replies: list[OutboundMessage]) -> li
     if links is None:
         return replies
     base = links.base_url or str(request.url.origin())
-    return [
-        r.model_copy(update={"audio_url": await links.url(r.speak or r.text, base)}) if (r.speak or r.text).strip() else r
-        for r in replies
-    ]
+    spoken = [i for i, r in enumerate(replies) if (r.speak or r.text).strip()]
+    urls = dict(zip(spoken, await links.urls([replies[i].speak or replies[i].text for i in spoken], base))) if spoken else {}
+    return [r.model_copy(update={"audio_url": urls[i]}) if i in urls else r for i, r in enumerate(replies)]
 
 
 class CallbackSender:

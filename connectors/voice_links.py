@@ -41,10 +41,16 @@ class VoiceLinks:
 
     async def url(self, text: str, base_url: str = "") -> str:
         """A link to ``text`` said aloud; absolute when ``base_url`` (an address of the gateway) is given."""
-        name = self.maker.path_for(text).stem
-        await self._redis.set(_text_key(name), text, ex=self.lifetime_seconds)
-        token = self._signer.sign(name).decode()
-        return base_url.rstrip("/") + PATH.format(token=token)
+        return (await self.urls([text], base_url))[0]
+
+    async def urls(self, texts: list[str], base_url: str = "") -> list[str]:
+        """Links to each of ``texts`` said aloud (a turn's replies: their words kept in one round trip)."""
+        names = [self.maker.path_for(text).stem for text in texts]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name, text in zip(names, texts):
+                pipe.set(_text_key(name), text, ex=self.lifetime_seconds)
+            await pipe.execute()
+        return [base_url.rstrip("/") + PATH.format(token=self._signer.sign(name).decode()) for name in names]
 
     async def words(self, token: str) -> str:
         """The words a token names; HTTPForbidden when it is not ours, HTTPGone when it has expired."""
