@@ -61,38 +61,35 @@ def response_check(schema: dict) -> Callable[[Any], bool]:
 
     import fastjsonschema
 
-    whole = fastjsonschema.compile(schema)
+    def fits(compiled: Callable[[Any], Any], value: Any) -> bool:
+        try:
+            compiled(value)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
     item = schema.get("properties", {}).get("events", {}).get("items", {})
     kinds = item.get("oneOf", [])
     names = [kind.get("properties", {}).get("event", {}).get("const") for kind in kinds]
     if not kinds or "event" not in item.get("required", []) or None in names or len(set(names)) < len(names):
-        return lambda response: _fits(whole, response)
+        whole = fastjsonschema.compile(schema)
+        return lambda response: fits(whole, response)
     outline = copy.deepcopy(schema)
     del outline["properties"]["events"]["items"]["oneOf"]
     fits_outline = fastjsonschema.compile(outline)
     by_name = {name: fastjsonschema.compile(kind) for name, kind in zip(names, kinds)}
 
     def check(response: Any) -> bool:
-        if not _fits(fits_outline, response):
+        if not fits(fits_outline, response):
             return False
         # The outline made sure: a dict whose events, if any, are dicts with a string name.
         for event in response.get("events") or []:
             fits_kind = by_name.get(event["event"])
-            if fits_kind is None or not _fits(fits_kind, event):
+            if fits_kind is None or not fits(fits_kind, event):
                 return False
         return True
 
     return check
-
-
-def _fits(compiled: Callable[[Any], Any], value: Any) -> bool:
-    import fastjsonschema
-
-    try:
-        compiled(value)
-    except fastjsonschema.JsonSchemaException:
-        return False
-    return True
 
 
 def action_responses_checked_by_one_validator() -> None:

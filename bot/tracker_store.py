@@ -498,8 +498,7 @@ class HamyarTrackerStore(RedisTrackerStore):
             sessions = get_trackers_for_conversation_sessions(tracker)
             return sessions[-1] if len(sessions) > 1 else tracker
         state, found = found
-        self._known[sender_id] = parsed_state(state)
-        self._known.move_to_end(sender_id)
+        self._known[sender_id] = parsed_state(state)  # newest last: dropped above
         while len(self._known) > KNOWN_STATES:
             self._known.popitem(last=False)
         if found[0] == "window":

@@ -125,7 +125,7 @@ async def with_audio(request: web.Request, replies: list[OutboundMessage]) -> li
         return replies
     base = links.base_url or str(request.url.origin())
     spoken = [i for i, r in enumerate(replies) if (r.speak or r.text).strip()]
-    urls = dict(zip(spoken, await links.urls([replies[i].speak or replies[i].text for i in spoken], base))) if spoken else {}
+    urls = dict(zip(spoken, await links.urls([replies[i].speak or replies[i].text for i in spoken], base)))
     return [r.model_copy(update={"audio_url": urls[i]}) if i in urls else r for i, r in enumerate(replies)]
 
 
