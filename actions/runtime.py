@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 from actions.settings import ActionSettings
 from actions.trust import Hasher, IdentityFailures, RequesterQuota, SmsLimits, SmsRule, VerifiedIdentities
 from actions.unfinished import UnfinishedStore
+from agencies import redis_connection
 from agencies.catalog import Catalog, CatalogFile
 from agencies.client import AgencyClient, Deadline
 from agencies.client_cache import AgencyClients
@@ -24,7 +25,7 @@ class Runtime:
     def __init__(self, settings: ActionSettings, catalog_file: CatalogFile) -> None:
         self.settings = settings
         self._clients = AgencyClients(catalog_file)
-        self.redis = aioredis.from_url(settings.redis_url, decode_responses=True)
+        self.redis = aioredis.from_url(settings.redis_url, decode_responses=True, connection_class=redis_connection.Connection)
         self.content = ContentStore(self.redis)
         key = settings.hamyar_data_key
         if not key:

@@ -15,6 +15,7 @@ from aiohttp import web
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from agencies import redis_connection
 from agencies.catalog import CatalogFile
 from agencies.subscriptions import SubscriptionStore
 from connectors import generic, handoffs, health, messenger, rubika, voice_links
@@ -178,6 +179,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
             decode_responses=True,
             max_connections=settings.redis_max_connections,
             timeout=settings.redis_pool_wait_seconds,
+            connection_class=redis_connection.Connection,  # a write without a task (a rediss:// URL: TLS's own)
         )
     )
     replies = app[REPLIES] = Replies()
