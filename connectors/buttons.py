@@ -11,6 +11,7 @@ import secrets
 from typing import Optional
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 TTL_SECONDS = 24 * 3600
 
@@ -27,13 +28,21 @@ class ButtonRegistry:
         """Ids for buttons ({"title", "payload"}), in order."""
         if not buttons:
             return []
+        async with self._redis.pipeline(transaction=True) as pipe:
+            ids = self.register_in(pipe, conversation_id, buttons)
+            await pipe.execute()
+        return ids
+
+    def register_in(self, pipe: Pipeline, conversation_id: str, buttons: list[dict]) -> list[str]:
+        """Ids for buttons, in order, their payloads kept by the caller's transaction (which must
+        run before the ids are shown)."""
+        if not buttons:
+            return []
         ids = [secrets.token_urlsafe(6) for _ in buttons]
         key = _key(conversation_id)
         values = {i: json.dumps({"payload": b["payload"], "title": b["title"]}, ensure_ascii=False) for i, b in zip(ids, buttons)}
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=values)
-            pipe.expire(key, TTL_SECONDS)
-            await pipe.execute()
+        pipe.hset(key, mapping=values)
+        pipe.expire(key, TTL_SECONDS)
         return ids
 
     async def resolve(self, conversation_id: str, button_id: str) -> Optional[dict]:

@@ -101,58 +101,68 @@ class Router:
             if claim is not Claim.NEW:
                 logger.info("duplicate dropped conversation=%s state=%s", conversation_tag(conversation), claim.value)
                 return None
-            try:
-                if on_accepted is not None:
-                    await on_accepted()
+            # The turn's writes (its buttons, the desk's transcript, the message marked handled,
+            # its replies queued) wait here and go to Redis together, in one round trip.
+            async with self.dedup.pipeline() as writes:
                 try:
-                    replies = await self._turn(message, text_limit)
-                except RasaError as error:
-                    logger.error("turn failed conversation=%s error=%s", conversation_tag(conversation), error)
-                    # Not marked done: the messenger's retry, or the citizen resending, goes through.
+                    if on_accepted is not None:
+                        await on_accepted()
+                    try:
+                        replies = await self._turn(message, text_limit, writes)
+                    except RasaError as error:
+                        logger.error("turn failed conversation=%s error=%s", conversation_tag(conversation), error)
+                        # Not marked done: the messenger's retry, or the citizen resending, goes through.
+                        await self.dedup.release(conversation, message.message_id)
+                        replies = await self._gateway_reply(conversation, "gateway_error", writes)
+                        await self._finish(writes, conversation, replies, keep)
+                        return replies
+                    kept = json.dumps([r.model_dump() for r in replies], ensure_ascii=False)
+                    await self._finish(writes, conversation, replies, keep, message.message_id, kept)
+                except BaseException:
                     await self.dedup.release(conversation, message.message_id)
-                    replies = await self._gateway_reply(conversation, "gateway_error")
-                    await self._finish(conversation, replies, keep)
-                    return replies
-                kept = json.dumps([r.model_dump() for r in replies], ensure_ascii=False)
-                await self._finish(conversation, replies, keep, message.message_id, kept)
-            except BaseException:
-                await self.dedup.release(conversation, message.message_id)
-                raise
+                    raise
         return replies
 
     async def _finish(
-        self, conversation: str, replies: list[OutboundMessage], keep: Optional[Keep], message_id: str = "", kept: str = ""
+        self,
+        writes: Pipeline,
+        conversation: str,
+        replies: list[OutboundMessage],
+        keep: Optional[Keep],
+        message_id: str = "",
+        kept: str = "",
     ) -> None:
-        """Mark the message handled (when ``message_id``) and queue its replies, at once."""
-        if not message_id and keep is None:
-            return
-        async with self.dedup.pipeline() as pipe:
-            if message_id:
-                self.dedup.done_in(pipe, conversation, message_id, kept)
-            if keep is not None:
-                keep(pipe, conversation, replies)
-            await pipe.execute()
+        """Mark the message handled (when ``message_id``) and queue its replies, with the turn's
+        other writes, at once."""
+        if message_id:
+            self.dedup.done_in(writes, conversation, message_id, kept)
+        if keep is not None:
+            keep(writes, conversation, replies)
+        if len(writes):
+            await writes.execute()
 
-    async def _turn(self, message: InboundMessage, text_limit: int) -> list[OutboundMessage]:
+    async def _turn(self, message: InboundMessage, text_limit: int, writes: Pipeline) -> list[OutboundMessage]:
         conversation = message.conversation_id
         if message.kind == "unsupported":
             logger.info("not text conversation=%s", conversation_tag(conversation))
-            return await self._gateway_reply(conversation, "gateway_unsupported")
+            return await self._gateway_reply(conversation, "gateway_unsupported", writes)
         if message.kind == "voice":
-            return await self._voice(message)
+            return await self._voice(message, writes)
         payload = message.internal_payload
         said = message.text  # what the citizen said, as the desk's transcript shows it
         if message.button_id:
             button = await self.buttons.resolve(conversation, message.button_id)
             if button is None:
-                return await self._gateway_reply(conversation, "gateway_button_expired")
+                return await self._gateway_reply(conversation, "gateway_button_expired", writes)
             payload, said = button["payload"], button["title"]
             if self.voice is not None and payload in VOICE_PAYLOADS:
                 return await self.voice.press(message, payload, self.render)
             if payload in HEARD_PAYLOADS:
                 words, reply = await self.heard.answer(conversation, payload)
                 if words is None:  # heard by a citizen who may read poorly: offered aloud too
-                    return await self._dressed(message, await self._gateway_reply(conversation, reply or "heard_gone"))
+                    return await self._dressed(
+                        message, await self._gateway_reply(conversation, reply or "heard_gone", writes), writes
+                    )
                 # Confirmed: on as if the citizen had typed the words.
                 message = message.model_copy(update={"text": words, "button_id": None})
                 payload, said = None, words
@@ -160,7 +170,7 @@ class Router:
             # A handoff code opens its payload here; a wrong one is answered here, never by Rasa.
             opened = await self.codes.read(message)
             if opened is not None and opened.reply:
-                return await self._gateway_reply(conversation, opened.reply, **opened.values)
+                return await self._gateway_reply(conversation, opened.reply, writes, **opened.values)
             payload = opened.payload if opened else None
         text = message.text
         if payload is None and not (text and text.strip()) and message.verified_phone:
@@ -168,14 +178,14 @@ class Router:
             text = said = message.verified_phone
         if payload is None:
             if not text or not text.strip():
-                return await self._gateway_reply(conversation, "gateway_empty")
+                return await self._gateway_reply(conversation, "gateway_empty", writes)
             if len(text) > MAX_TEXT:
                 logger.info("message too long conversation=%s length=%d", conversation_tag(conversation), len(text))
-                return await self._gateway_reply(conversation, "gateway_too_long", limit=persian_digits(MAX_TEXT))
+                return await self._gateway_reply(conversation, "gateway_too_long", writes, limit=persian_digits(MAX_TEXT))
         if self._divert is not None:
             diverted = await self._divert.before_rasa(message, said, payload)
             if diverted is not None:
-                return await self.render(conversation, diverted)
+                return await self.render(conversation, diverted, writes=writes)
         # The person inside the conversation: what they prove is theirs alone (actions/trust.py).
         metadata: dict = {"channel": message.channel, "user_id": message.user_id}
         if message.group:
@@ -188,33 +198,41 @@ class Router:
             messages = await self._rasa.turn(conversation, message.message_id, text, payload, metadata)
         parts = rasa_to_parts(messages, text_limit)
         if self._divert is not None:
-            parts = await self._divert.after_rasa(message, said, parts)
-        return await self._dressed(message, await self.render(conversation, parts, text_limit))
+            parts = await self._divert.after_rasa(message, said, parts, writes)
+        return await self._dressed(message, await self.render(conversation, parts, text_limit, writes), writes)
 
-    async def _dressed(self, message: InboundMessage, replies: list[OutboundMessage]) -> list[OutboundMessage]:
+    async def _dressed(
+        self, message: InboundMessage, replies: list[OutboundMessage], writes: Optional[Pipeline] = None
+    ) -> list[OutboundMessage]:
         """The replies with «🔊 بشنوید» (or said aloud, for a citizen who asked always to hear)."""
-        return await self.voice.dress(message, replies) if self.voice is not None else replies
+        return await self.voice.dress(message, replies, writes) if self.voice is not None else replies
 
-    async def _voice(self, message: InboundMessage) -> list[OutboundMessage]:
+    async def _voice(self, message: InboundMessage, writes: Pipeline) -> list[OutboundMessage]:
         """A voice message: the kind answer when nothing was heard, else what was heard, to confirm;
         either can be heard, as whoever speaks may read poorly. Rasa gets no turn here."""
         conversation = message.conversation_id
         try:
             words = await heard(self.recogniser, message)
         except TooLong:
-            return await self._dressed(message, await self._gateway_reply(conversation, "gateway_voice_too_long"))
+            return await self._dressed(message, await self._gateway_reply(conversation, "gateway_voice_too_long", writes), writes)
         if words is None:
-            return await self._dressed(message, await self._gateway_reply(conversation, "gateway_voice"))
+            return await self._dressed(message, await self._gateway_reply(conversation, "gateway_voice", writes), writes)
         question = await self.heard.ask(conversation, words)
-        replies = await self.render(conversation, [(question["text"], question["buttons"], question["custom"])])
-        return await self._dressed(message, replies)
+        replies = await self.render(conversation, [(question["text"], question["buttons"], question["custom"])], writes=writes)
+        return await self._dressed(message, replies, writes)
 
-    async def render(self, conversation: str, parts: list[Part], text_limit: int = MAX_TEXT) -> list[OutboundMessage]:
+    async def render(
+        self, conversation: str, parts: list[Part], text_limit: int = MAX_TEXT, writes: Optional[Pipeline] = None
+    ) -> list[OutboundMessage]:
         """A turn's parts as messages for the citizen. Every reply passes here, whoever made it
-        (Rasa, the desk, the gateway), so here a turn becomes at most two messages."""
+        (Rasa, the desk, the gateway), so here a turn becomes at most two messages. Their buttons
+        are registered by ``writes`` when given (the turn's transaction), else at once."""
         out = []
         for text, buttons, hints in fold_turn(parts, text_limit):
-            ids = await self.buttons.register(conversation, buttons)
+            if writes is not None:
+                ids = self.buttons.register_in(writes, conversation, buttons)
+            else:
+                ids = await self.buttons.register(conversation, buttons)
             out.append(
                 OutboundMessage(
                     text=text,
@@ -225,6 +243,8 @@ class Router:
             )
         return out
 
-    async def _gateway_reply(self, conversation: str, key: str, **values: str) -> list[OutboundMessage]:
+    async def _gateway_reply(
+        self, conversation: str, key: str, writes: Optional[Pipeline] = None, **values: str
+    ) -> list[OutboundMessage]:
         reply = self._replies.render(key, (), **values)
-        return await self.render(conversation, [(reply["text"], reply["buttons"], reply["custom"])])
+        return await self.render(conversation, [(reply["text"], reply["buttons"], reply["custom"])], writes=writes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Optional
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from connectors.models import InboundMessage
 from content.replies import Replies
@@ -74,8 +75,11 @@ class HandoffDivert:
             return [(reply["text"], reply["buttons"], reply["custom"])]
         return None
 
-    async def after_rasa(self, message: InboundMessage, said: Optional[str], parts: list[Part]) -> list[Part]:
-        """Rasa's replies, with the handoff signal (if one carries it) acted on."""
+    async def after_rasa(
+        self, message: InboundMessage, said: Optional[str], parts: list[Part], writes: Optional[Pipeline] = None
+    ) -> list[Part]:
+        """Rasa's replies, with the handoff signal (if one carries it) acted on. The turn goes into
+        the desk's transcript by ``writes`` when given (the turn's transaction), else at once."""
         index = next((i for i, (_, _, hints) in enumerate(parts) if isinstance(hints.get("handoff"), dict)), None)
         conversation = message.conversation_id
         this_turn = [
@@ -83,8 +87,7 @@ class HandoffDivert:
             *(Turn(Author.bot, part[0]) for part in (parts if index is None else parts[:index])),
         ]
         if index is None:
-            if self._recent is not None:
-                await self._recent.add(conversation, this_turn)
+            await self._remember(conversation, this_turn, writes)
             return parts
         text, buttons, hints = parts[index]
         signal = hints["handoff"]
@@ -105,11 +108,18 @@ class HandoffDivert:
                 case_waiting_on_citizen=bool(signal.get("waiting_on_citizen")),
             )
             return [*before, (joined_message(position), [_cancel_button()], {})]
-        if self._recent is not None:
-            await self._recent.add(conversation, this_turn)
+        await self._remember(conversation, this_turn, writes)
         offer = await self._callbacks.offer(conversation, message.channel, agency, reason, why)
         fallback = (text, buttons, {k: v for k, v in hints.items() if k != "handoff"})
         return [*before, fallback, *offer]
+
+    async def _remember(self, conversation: str, turns: list[Turn], writes: Optional[Pipeline]) -> None:
+        if self._recent is None:
+            return
+        if writes is not None:
+            self._recent.add_in(writes, conversation, turns)
+        else:
+            await self._recent.add(conversation, turns)
 
     async def _why_not_queue(self, conversation: str, agency: str) -> Optional[str]:
         if not self._handoffs.outlet.reachable(conversation):

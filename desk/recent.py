@@ -12,6 +12,7 @@ import json
 from typing import Sequence
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from agencies.sealing import Sealer
 from desk.handoff import Turn
@@ -30,16 +31,21 @@ class RecentTurns:
         self._lifetime = lifetime_seconds
 
     async def add(self, conversation_id: str, turns: Sequence[Turn]) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            self.add_in(pipe, conversation_id, turns)
+            if len(pipe):
+                await pipe.execute()
+
+    def add_in(self, pipe: Pipeline, conversation_id: str, turns: Sequence[Turn]) -> None:
+        """``add``, by the caller's transaction (the turn's, in the router)."""
         said = [turn for turn in turns if turn.text.strip()]
         if not said:
             return
         key = _KEY + conversation_id
         entries = [json.dumps({"author": t.author.value, "text": self._sealer.seal(t.text)}) for t in said]
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, *entries)
-            pipe.ltrim(key, -self._kept, -1)
-            pipe.expire(key, self._lifetime)
-            await pipe.execute()
+        pipe.rpush(key, *entries)
+        pipe.ltrim(key, -self._kept, -1)
+        pipe.expire(key, self._lifetime)
 
     async def take(self, conversation_id: str) -> list[Turn]:
         """The kept turns, oldest first, and forgets them (they now live in the transcript). An

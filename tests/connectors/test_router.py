@@ -78,7 +78,7 @@ async def test_turns_keep_their_order_across_gateway_processes(router, redis, mo
     queues = ChatQueues(redis)
     started, release_first = asyncio.Event(), asyncio.Event()
 
-    async def turn(self, inbound: InboundMessage, text_limit: int) -> list[OutboundMessage]:
+    async def turn(self, inbound: InboundMessage, text_limit: int, writes: object) -> list[OutboundMessage]:
         if inbound.message_id == "slow":
             started.set()
             await release_first.wait()
@@ -166,3 +166,46 @@ async def test_a_turn_of_many_messages_reaches_the_citizen_as_two(redis):
     assert [r.text for r in replies] == ["پرونده «مستمری»\n\nقدم بعدی: صبر کنید\n\nبیشتر", "کار دیگری هست؟"]
     assert [b.title for b in replies[1].buttons] == ["منوی اصلی", "بیشتر بدانید"] and replies[1].request_contact
     assert replies[0].buttons == [] and not replies[0].request_contact
+
+
+async def test_a_turns_writes_after_rasa_go_in_one_round_trip(redis, monkeypatch):
+    """Once Rasa has answered: the reply's buttons, the message marked handled and its replies
+    queued are one transaction, then the turn leaves its lane (before: a transaction each)."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+    from redis.asyncio.client import Pipeline
+
+    sent: list = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        sent.append("rasa")
+        return web.json_response({"messages": [{"text": "سلام", "buttons": [{"title": "منوی اصلی", "payload": "/help"}]}]})
+
+    execute_command, execute = redis.execute_command, Pipeline.execute
+
+    async def command(*args, **kwargs):
+        sent.append(str(args[0]))
+        return await execute_command(*args, **kwargs)
+
+    async def transaction(self, *args, **kwargs):
+        sent.append([str(c[0][0]) for c in self.command_stack])
+        return await execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis, "execute_command", command)
+    monkeypatch.setattr(Pipeline, "execute", transaction)
+    app = web.Application()
+    app.router.add_post("/webhooks/hamyar/webhook", webhook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    rasa = RasaClient(str(server.make_url("")).rstrip("/"), "token", timeout_seconds=10)
+    try:
+        router = Router(redis, rasa, Replies())
+        [reply] = await router.handle(message(message_id="w", text="سلام"), keep=ChatQueues(redis).add)
+    finally:
+        await rasa.close()
+        await server.close()
+    after = sent[sent.index("rasa") + 1 :]
+    assert len(after) == 2 and after[1] == "EVALSHA", after
+    assert after[0][:3] == ["HSET", "EXPIRE", "SET"] and "RPUSH" in after[0], after
+    assert (await router.buttons.resolve("web:c1", reply.buttons[0].id))["payload"] == "/help"
+    assert await Deduplicator(redis).claim("web:c1", "w") is Claim.DONE

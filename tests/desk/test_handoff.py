@@ -320,3 +320,12 @@ async def test_a_third_contact_about_one_case_and_a_case_waiting_on_the_citizen_
     assert (fourth.priority, fourth.priority_reasons) == (1, ("منتظر شهروند",))
     # The queue names no case: the counter's key is a digest.
     assert not [k async for k in service.queue._redis.scan_iter("*7140508305519*")]
+
+
+async def test_a_turn_goes_to_the_transcript_by_the_turns_own_transaction(divert, redis):
+    # The router hands the turn's transaction over: nothing is written until it runs.
+    async with redis.pipeline(transaction=True) as writes:
+        await divert.after_rasa(message("گذرنامه"), "گذرنامه", [("راهنمای گذرنامه:", [], {})], writes)
+        assert await redis.exists("hamyar:desk:recent:web:c1") == 0
+        await writes.execute()
+    assert await redis.llen("hamyar:desk:recent:web:c1") == 2
