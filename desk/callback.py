@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Callable, Optional
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agencies.sealing import Sealer
@@ -81,11 +82,22 @@ class CallbackFlow:
             parts.append((closed_message(next_opening(self.config, now), now), [], {}))
         return [*parts, self._offer(why == FULL)]
 
+    def state_in(self, pipe: Pipeline, conversation_id: str) -> None:
+        """Asks, in the caller's pipeline, for the ``state`` that ``step`` reads."""
+        pipe.hgetall(_KEY + conversation_id)
+
     async def step(
-        self, conversation_id: str, said: Optional[str], payload: Optional[str], verified_phone: Optional[str]
+        self,
+        conversation_id: str,
+        said: Optional[str],
+        payload: Optional[str],
+        verified_phone: Optional[str],
+        state: Optional[dict[str, str]] = None,
     ) -> Optional[list[Part]]:
-        """The answer to a message while a call-back is being arranged; None when none is."""
-        state = await self.redis.hgetall(_KEY + conversation_id)
+        """The answer to a message while a call-back is being arranged; None when none is.
+        ``state``: the call-back's, when the caller has read it (``state_in``)."""
+        if state is None:
+            state = await self.redis.hgetall(_KEY + conversation_id)
         if not state:
             return None
         if payload == BACK or same(said, *_BACK_WORDS) or (state["step"] == "offer" and same(said, "نه", "خیر")):

@@ -54,7 +54,12 @@ class HandoffDivert:
         ``said`` is what the citizen typed, the title of the button they pressed, or their shared
         number."""
         conversation = message.conversation_id
-        position = await self._handoffs.position(conversation)
+        # Whether the conversation is at the desk or arranging a call-back, in one round trip.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            self._handoffs.queue.item_in(pipe, conversation)
+            self._callbacks.state_in(pipe, conversation)
+            item, callback = await pipe.execute()
+        position = await self._handoffs.position(conversation, item)
         if position is not None:
             if position.place > 0 and (payload == CANCEL or same(said, CANCEL_WORD)):
                 if await self._handoffs.cancel(conversation):
@@ -67,7 +72,7 @@ class HandoffDivert:
             if await self._redis.set(_TOLD + conversation, "1", nx=True, ex=TOLD_SECONDS):
                 return [(place_message(position), [_cancel_button()], {})]
             return []
-        answer = await self._callbacks.step(conversation, said, payload, message.verified_phone)
+        answer = await self._callbacks.step(conversation, said, payload, message.verified_phone, callback)
         if answer is not None:
             return answer
         if payload is not None and payload.startswith("desk:"):

@@ -65,8 +65,11 @@ class HandoffService:
     def now(self) -> datetime:
         return self.clock()
 
-    async def position(self, conversation_id: str) -> Optional[Position]:
-        """The citizen's place (0: with an agent), None when the conversation is with the bot."""
+    async def position(self, conversation_id: str, item: Optional[list[Optional[str]]] = None) -> Optional[Position]:
+        """The citizen's place (0: with an agent), None when the conversation is with the bot;
+        from ``item`` when the caller has read it (``queue.item_in``)."""
+        if item is not None:
+            return await self.queue.position_of(conversation_id, item, self.now())
         return await self.queue.position(conversation_id, self.now())
 
     async def start(

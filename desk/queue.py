@@ -22,6 +22,7 @@ from enum import Enum
 from typing import Callable, Optional
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from agencies.sealing import Sealer
 from desk.desk_config import DeskConfig
@@ -300,10 +301,24 @@ class HandoffQueue:
 
     async def position(self, conversation_id: str, now: Optional[datetime] = None) -> Optional[Position]:
         """The conversation's place and estimated wait; None when it is not in a queue."""
-        state, agency = await self._redis.hmget(_key("item", conversation_id), ["state", "agency"])
+        return await self.position_of(conversation_id, await self._redis.hmget(*self._item_fields(conversation_id)), now)
+
+    def item_in(self, pipe: Pipeline, conversation_id: str) -> None:
+        """Asks, in the caller's pipeline, for what ``position_of`` reads."""
+        pipe.hmget(*self._item_fields(conversation_id))
+
+    @staticmethod
+    def _item_fields(conversation_id: str) -> tuple[str, list[str]]:
+        return _key("item", conversation_id), ["state", "agency"]
+
+    async def position_of(
+        self, conversation_id: str, item: list[Optional[str]], now: Optional[datetime] = None
+    ) -> Optional[Position]:
+        """``position``, from the item fields ``item_in`` asked for."""
+        state, agency = item
         if state == "active":
             return Position(0, 0)
-        if state != "waiting":
+        if state != "waiting" or agency is None:
             return None
         rank = await self._redis.zrank(_key("queue", agency), conversation_id)
         if rank is None:
