@@ -126,6 +126,28 @@ async def redis(redis_server: str):
     await client.aclose()
 
 
+@pytest.fixture
+def redis_sent(redis, monkeypatch) -> list:
+    """What the ``redis`` client sends from now on, a round trip an entry: a command's name, or
+    the names of a pipeline's (or transaction's) commands as a list."""
+    from redis.asyncio.client import Pipeline
+
+    sent: list = []
+    execute_command, execute = redis.execute_command, Pipeline.execute
+
+    async def command(*args, **kwargs):
+        sent.append(str(args[0]))
+        return await execute_command(*args, **kwargs)
+
+    async def pipeline(self, *args, **kwargs):
+        sent.append([str(c[0][0]) for c in self.command_stack])
+        return await execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis, "execute_command", command)
+    monkeypatch.setattr(Pipeline, "execute", pipeline)
+    return sent
+
+
 @pytest.fixture(scope="session")
 def tokens() -> dict[str, str]:
     import secrets

@@ -1,7 +1,9 @@
 """The router with a real Redis; Rasa unreachable (a closed port) where the test needs it."""
 
 import asyncio
+import contextlib
 import json
+from typing import AsyncIterator, Optional
 
 import pytest
 
@@ -19,6 +21,30 @@ async def router(redis):
     rasa = RasaClient(f"http://127.0.0.1:{free_port()}", "token", timeout_seconds=2)
     yield Router(redis, rasa, Replies())
     await rasa.close()
+
+
+@contextlib.asynccontextmanager
+async def rasa_saying(said: list[dict], heard: Optional[list] = None) -> AsyncIterator[RasaClient]:
+    """A client of a stand-in for Rasa's channel answering every turn with ``said`` (noted in
+    ``heard``, when given, as it is asked)."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async def webhook(request: web.Request) -> web.Response:
+        if heard is not None:
+            heard.append("rasa")
+        return web.json_response({"messages": said})
+
+    app = web.Application()
+    app.router.add_post("/webhooks/hamyar/webhook", webhook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    rasa = RasaClient(str(server.make_url("")).rstrip("/"), "token", timeout_seconds=10)
+    try:
+        yield rasa
+    finally:
+        await rasa.close()
+        await server.close()
 
 
 def message(**fields) -> InboundMessage:
@@ -139,9 +165,6 @@ async def test_turns_beyond_the_limit_wait_at_the_gateway_not_at_rasa(redis):
 async def test_a_turn_of_many_messages_reaches_the_citizen_as_two(redis):
     """Rasa's case answer as it was (four messages, the share-contact hint as a fifth): the
     citizen gets the answer, then the question with every button and the hint."""
-    from aiohttp import web
-    from aiohttp.test_utils import TestServer
-
     said = [
         {"text": "پرونده «مستمری»"},
         {"text": "قدم بعدی: صبر کنید"},
@@ -149,62 +172,21 @@ async def test_a_turn_of_many_messages_reaches_the_citizen_as_two(redis):
         {"text": "کار دیگری هست؟", "buttons": [{"title": "منوی اصلی", "payload": "/help"}]},
         {"custom": {"request_contact": True}},
     ]
-
-    async def webhook(request: web.Request) -> web.Response:
-        return web.json_response({"messages": said})
-
-    app = web.Application()
-    app.router.add_post("/webhooks/hamyar/webhook", webhook)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    rasa = RasaClient(str(server.make_url("")).rstrip("/"), "token", timeout_seconds=10)
-    try:
+    async with rasa_saying(said) as rasa:
         replies = await Router(redis, rasa, Replies()).handle(message(text="پرونده"))
-    finally:
-        await rasa.close()
-        await server.close()
     assert [r.text for r in replies] == ["پرونده «مستمری»\n\nقدم بعدی: صبر کنید\n\nبیشتر", "کار دیگری هست؟"]
     assert [b.title for b in replies[1].buttons] == ["منوی اصلی", "بیشتر بدانید"] and replies[1].request_contact
     assert replies[0].buttons == [] and not replies[0].request_contact
 
 
-async def test_a_turns_writes_after_rasa_go_in_one_round_trip(redis, monkeypatch):
+async def test_a_turns_writes_after_rasa_go_in_one_round_trip(redis, redis_sent):
     """Once Rasa has answered: the reply's buttons, the message marked handled and its replies
     queued are one transaction, then the turn leaves its lane (before: a transaction each)."""
-    from aiohttp import web
-    from aiohttp.test_utils import TestServer
-    from redis.asyncio.client import Pipeline
-
-    sent: list = []
-
-    async def webhook(request: web.Request) -> web.Response:
-        sent.append("rasa")
-        return web.json_response({"messages": [{"text": "سلام", "buttons": [{"title": "منوی اصلی", "payload": "/help"}]}]})
-
-    execute_command, execute = redis.execute_command, Pipeline.execute
-
-    async def command(*args, **kwargs):
-        sent.append(str(args[0]))
-        return await execute_command(*args, **kwargs)
-
-    async def transaction(self, *args, **kwargs):
-        sent.append([str(c[0][0]) for c in self.command_stack])
-        return await execute(self, *args, **kwargs)
-
-    monkeypatch.setattr(redis, "execute_command", command)
-    monkeypatch.setattr(Pipeline, "execute", transaction)
-    app = web.Application()
-    app.router.add_post("/webhooks/hamyar/webhook", webhook)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    rasa = RasaClient(str(server.make_url("")).rstrip("/"), "token", timeout_seconds=10)
-    try:
+    said = [{"text": "سلام", "buttons": [{"title": "منوی اصلی", "payload": "/help"}]}]
+    async with rasa_saying(said, heard=redis_sent) as rasa:
         router = Router(redis, rasa, Replies())
         [reply] = await router.handle(message(message_id="w", text="سلام"), keep=ChatQueues(redis).add)
-    finally:
-        await rasa.close()
-        await server.close()
-    after = sent[sent.index("rasa") + 1 :]
+    after = redis_sent[redis_sent.index("rasa") + 1 :]
     assert len(after) == 2 and after[1] == "EVALSHA", after
     assert after[0][:3] == ["HSET", "EXPIRE", "SET"] and "RPUSH" in after[0], after
     assert (await router.buttons.resolve("web:c1", reply.buttons[0].id))["payload"] == "/help"
