@@ -201,9 +201,7 @@ class Router:
             parts = await self._divert.after_rasa(message, said, parts, writes)
         return await self._dressed(message, await self.render(conversation, parts, text_limit, writes), writes)
 
-    async def _dressed(
-        self, message: InboundMessage, replies: list[OutboundMessage], writes: Optional[Pipeline] = None
-    ) -> list[OutboundMessage]:
+    async def _dressed(self, message: InboundMessage, replies: list[OutboundMessage], writes: Pipeline) -> list[OutboundMessage]:
         """The replies with «🔊 بشنوید» (or said aloud, for a citizen who asked always to hear)."""
         return await self.voice.dress(message, replies, writes) if self.voice is not None else replies
 
@@ -243,8 +241,6 @@ class Router:
             )
         return out
 
-    async def _gateway_reply(
-        self, conversation: str, key: str, writes: Optional[Pipeline] = None, **values: str
-    ) -> list[OutboundMessage]:
+    async def _gateway_reply(self, conversation: str, key: str, writes: Pipeline, **values: str) -> list[OutboundMessage]:
         reply = self._replies.render(key, (), **values)
         return await self.render(conversation, [(reply["text"], reply["buttons"], reply["custom"])], writes=writes)

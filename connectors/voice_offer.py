@@ -54,23 +54,17 @@ class VoiceOffer:
     async def always(self, message: InboundMessage) -> bool:
         return bool(await self._redis.exists(_always_key(message)))
 
-    async def dress(
-        self, message: InboundMessage, replies: list[OutboundMessage], writes: Optional[Pipeline] = None
-    ) -> list[OutboundMessage]:
+    async def dress(self, message: InboundMessage, replies: list[OutboundMessage], writes: Pipeline) -> list[OutboundMessage]:
         """A turn's replies with the offer on the last (or, when always, the voice and «فقط نوشته»).
-        What it keeps is written by ``writes`` when given (the turn's transaction), else at once."""
+        What it keeps is written by ``writes``, the turn's transaction."""
         words = turn_words(replies)
         if message.channel not in self.channels or not words or replies[-1].request_contact:
             return replies
         conversation = message.conversation_id
         always = await self.always(message)
         button = self._button(TEXT_ONLY if always else REPLAY)
-        if writes is not None:
-            writes.set(_last_key(conversation), words, ex=LAST_TTL_SECONDS)
-            (button_id,) = self._buttons.register_in(writes, conversation, [button])
-        else:
-            await self._redis.set(_last_key(conversation), words, ex=LAST_TTL_SECONDS)
-            (button_id,) = await self._buttons.register(conversation, [button])
+        writes.set(_last_key(conversation), words, ex=LAST_TTL_SECONDS)
+        (button_id,) = self._buttons.register_in(writes, conversation, [button])
         last = replies[-1]
         update: dict = {"buttons": [*last.buttons, OutButton(id=button_id, title=button["title"])]}
         if always:
