@@ -95,12 +95,9 @@ class VerifiedIdentities:
         await self._redis.set(self._key(tracker), json.dumps(record), ex=self._ttl)
 
     async def _record(self, tracker: Tracker) -> Optional[dict]:
-        key = self._key(tracker)
-        stored = await self._redis.get(key)
-        if stored is None:
-            return None
-        await self._redis.expire(key, self._ttl)  # an hour of quiet forgets it, as the session does
-        return json.loads(stored)
+        # Read and kept alive in one round trip: an hour of quiet forgets it, as the session does.
+        stored = await self._redis.getex(self._key(tracker), ex=self._ttl)
+        return json.loads(stored) if stored is not None else None
 
     async def owns(self, tracker: Tracker, national_id: Optional[str]) -> bool:
         """True only when ``national_id`` is the one this requester proved in this session."""

@@ -54,6 +54,21 @@ async def test_a_proof_belongs_to_its_requester_and_session_and_is_kept_sealed(r
     assert await verified.proof(asker) is None
 
 
+async def test_reading_a_proof_keeps_it_alive_in_one_round_trip(redis, redis_sent):
+    verified = identities(redis)
+    asker = tracker(metadata={"user_id": "1"})
+    await verified.prove(asker, NATIONAL_ID, PHONE)
+    (key,) = await redis.keys("hamyar:verified:*")
+    await redis.expire(key, 5)  # as if most of its hour of quiet had passed
+    redis_sent.clear()
+    assert await verified.owns(asker, NATIONAL_ID)
+    assert redis_sent == ["GETEX"]
+    assert 55 <= await redis.ttl(key) <= 60
+    redis_sent.clear()
+    assert await verified.proof(tracker(metadata={"user_id": "2"})) is None  # nothing kept for another
+    assert redis_sent == ["GETEX"] and await redis.keys("hamyar:verified:*") == [key]
+
+
 async def test_failures_lock_the_requester_and_many_requesters_raise_an_alert(redis, caplog):
     failures = IdentityFailures(redis, Hasher(KEY), limit=2, window_seconds=60, alert_requesters=3)
     first = tracker(metadata={"user_id": "1"})
