@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Mapping, Optional
+from typing import TYPE_CHECKING, Literal, Mapping, Optional
 
 import aiohttp
 from aiohttp import web
@@ -30,6 +30,10 @@ from connectors.signing import forget_signature_on_failure, read_signed, signed_
 from connectors.voice import MIME_TYPE
 from nlu.identifiers import normalize_phone
 from nlu.logtag import conversation_tag
+
+if TYPE_CHECKING:
+    from connectors.router import Keep
+    from connectors.voice_links import VoiceLinks
 
 logger = logging.getLogger("gateway.generic")
 MAX_BODY = 16 * 1024
@@ -118,14 +122,26 @@ def render(source: GenericSource, conversation_id: str, replies: list[OutboundMe
     return {"conversation_id": conversation_id, "replies": shown}
 
 
-async def with_audio(request: web.Request, replies: list[OutboundMessage]) -> list[OutboundMessage]:
-    """Each reply with a signed link to its voice, made when the bridge first plays it."""
+def _spoken(replies: list[OutboundMessage]) -> dict[int, str]:
+    """The words each reply that has any is said with, by its place in the turn."""
+    return {i: r.speak or r.text for i, r in enumerate(replies) if (r.speak or r.text).strip()}
+
+
+def words_kept(links: VoiceLinks) -> Keep:
+    """For ``Router.handle``: the turn's voice words kept in its own transaction."""
+    return lambda writes, conversation, replies: links.keep_in(writes, list(_spoken(replies).values()))
+
+
+async def with_audio(request: web.Request, replies: list[OutboundMessage], kept: bool = False) -> list[OutboundMessage]:
+    """Each reply with a signed link to its voice, made when the bridge first plays it; ``kept``:
+    its words were kept with the turn (``words_kept``), else they are kept now."""
     links = request.app.get(VOICE_LINKS)
     if links is None:
         return replies
     base = links.base_url or str(request.url.origin())
-    spoken = [i for i, r in enumerate(replies) if (r.speak or r.text).strip()]
-    urls = dict(zip(spoken, await links.urls([replies[i].speak or replies[i].text for i in spoken], base)))
+    spoken = _spoken(replies)
+    texts = list(spoken.values())
+    urls = dict(zip(spoken, links.signed(texts, base) if kept else await links.urls(texts, base)))
     return [r.model_copy(update={"audio_url": urls[i]}) if i in urls else r for i, r in enumerate(replies)]
 
 
@@ -193,7 +209,8 @@ async def receive(request: web.Request) -> web.Response:
     if not source.buttons and not button_id:
         button_id = await numbered.button_for(conversation_id, body.text)
     message = inbound(source, body, button_id)
-    replies = await router.handle(message)
+    links = request.app.get(VOICE_LINKS)
+    replies = await router.handle(message, keep=words_kept(links) if links is not None else None)
     hint = request.app[REPLIES].render("numbered_hint")["text"]
     if replies is None:
         stored = await router.dedup.result(conversation_id, body.message_id)
@@ -203,7 +220,7 @@ async def receive(request: web.Request) -> web.Response:
         return web.json_response({**render(source, conversation_id, replies, hint), "duplicate": True})
     if not source.buttons:
         await numbered.remember(conversation_id, replies)
-    replies = await with_audio(request, replies)
+    replies = await with_audio(request, replies, kept=True)
     answer = render(source, conversation_id, replies, hint)
     if source.callback_url:
         request.app[CALLBACKS].send(source, answer)

@@ -14,6 +14,7 @@ import re
 import redis.asyncio as aioredis
 from aiohttp import web
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from redis.asyncio.client import Pipeline
 
 from connectors.keys import VOICE_LINKS
 from connectors.voice import MIME_TYPE, VoiceError, VoiceMaker
@@ -45,12 +46,23 @@ class VoiceLinks:
 
     async def urls(self, texts: list[str], base_url: str = "") -> list[str]:
         """Links to each of ``texts`` said aloud (a turn's replies: their words kept in one round trip)."""
-        names = [self.maker.path_for(text).stem for text in texts]
         async with self._redis.pipeline(transaction=False) as pipe:
-            for name, text in zip(names, texts):
-                pipe.set(_text_key(name), text, ex=self.lifetime_seconds)
+            self.keep_in(pipe, texts)
             await pipe.execute()
-        return [base_url.rstrip("/") + PATH.format(token=self._signer.sign(name).decode()) for name in names]
+        return self.signed(texts, base_url)
+
+    def keep_in(self, pipe: Pipeline, texts: list[str]) -> None:
+        """Keep the words of ``texts`` for their links, in the caller's pipeline (a turn's
+        transaction), so that ``signed`` links to them need no round trip of their own."""
+        for text in texts:
+            pipe.set(_text_key(self._name(text)), text, ex=self.lifetime_seconds)
+
+    def signed(self, texts: list[str], base_url: str = "") -> list[str]:
+        """Links to each of ``texts`` whose words ``keep_in`` kept."""
+        return [base_url.rstrip("/") + PATH.format(token=self._signer.sign(self._name(text)).decode()) for text in texts]
+
+    def _name(self, text: str) -> str:
+        return self.maker.path_for(text).stem
 
     async def words(self, token: str) -> str:
         """The words a token names; HTTPForbidden when it is not ours, HTTPGone when it has expired."""

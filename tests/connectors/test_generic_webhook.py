@@ -5,6 +5,7 @@ import time
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from connectors.gateway import create_app
@@ -79,3 +80,40 @@ async def test_each_reply_carries_a_signed_link_to_its_voice(gateway):
             assert response.status == 200 and (await response.read())[:4] == b"OggS"
         async with session.get(audio["url"].replace("/voice/", "/voice/x")) as response:
             assert response.status == 403
+
+
+@pytest.fixture
+async def answered(redis_server, redis, tmp_path, monkeypatch):
+    """A gateway whose Rasa (a stand-in for its channel) answers every turn with one message."""
+
+    async def webhook(request: web.Request) -> web.Response:
+        return web.json_response({"messages": [{"recipient_id": "x", "text": "پرونده شما در حال بررسی است."}]})
+
+    rasa = web.Application()
+    rasa.router.add_post("/webhooks/hamyar/webhook", webhook)
+    rasa_server = TestServer(rasa, host="127.0.0.1")
+    await rasa_server.start_server()
+    channels = tmp_path / "channels.yml"
+    channels.write_text("generic:\n  - source: sms\n    secret: s3cret\n    buttons: false\n", encoding="utf-8")
+    monkeypatch.setenv("HAMYAR_CHANNELS", str(channels))
+    settings = gateway_settings(redis_server, rasa_url=str(rasa_server.make_url("")).rstrip("/"))
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("/webhooks/generic/")).rstrip("/")
+    await server.close()
+    await rasa_server.close()
+
+
+async def test_a_turns_voice_words_go_to_redis_with_the_turn_and_a_retry_keeps_its_links(answered, redis_sent):
+    body = message(message_id="voice-2")
+    status, answer = await post(f"{answered}/sms", body, signed_headers("s3cret", body))
+    assert status == 200 and answer["replies"][0]["text"].startswith("پرونده شما")
+    # One transaction after the turn: the message marked handled and its voice's words (SET,
+    # SET), no pipeline of the words' own.
+    assert [sent for sent in redis_sent if isinstance(sent, list)] == [["SET", "SET"]]
+    retry = await post(f"{answered}/sms", body, signed_headers("s3cret", body, now=time.time() + 1))
+    assert retry[0] == 200 and retry[1]["duplicate"]
+    async with aiohttp.ClientSession() as session:
+        for url in (answer["replies"][0]["audio"]["url"], retry[1]["replies"][0]["audio"]["url"]):
+            async with session.get(url) as response:
+                assert response.status == 200 and (await response.read())[:4] == b"OggS"
