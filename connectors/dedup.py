@@ -11,6 +11,8 @@ from typing import Optional
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
+from connectors.lanes import Mark
+
 PROCESSING_TTL = 120
 _DONE = "done:"
 DONE_TTL = 24 * 3600
@@ -35,10 +37,22 @@ class Deduplicator:
         return self._redis.pipeline(transaction=True)
 
     async def claim(self, conversation_id: str, message_id: str) -> Claim:
-        key = _key(conversation_id, message_id)
-        if await self._redis.set(key, "processing", nx=True, ex=PROCESSING_TTL):
+        mark = self.mark(conversation_id, message_id)
+        if await self._redis.set(mark.key, mark.value, nx=True, ex=mark.ttl_seconds):
             return Claim.NEW
-        return Claim.DONE if (await self._redis.get(key) or "").startswith(_DONE) else Claim.IN_FLIGHT
+        return self.claim_from(False, await self._redis.get(mark.key))
+
+    @staticmethod
+    def mark(conversation_id: str, message_id: str) -> Mark:
+        """The claim as a key to set, for a caller that sets it with other commands (the lane's)."""
+        return Mark(_key(conversation_id, message_id), "processing", PROCESSING_TTL)
+
+    @staticmethod
+    def claim_from(marked: bool, found: Optional[str]) -> Claim:
+        """The claim a mark's outcome means: set by this turn, or else what its key held."""
+        if marked:
+            return Claim.NEW
+        return Claim.DONE if (found or "").startswith(_DONE) else Claim.IN_FLIGHT
 
     def done_in(self, pipe: Pipeline, conversation_id: str, message_id: str, result: str = "") -> None:
         """Mark the message handled, keeping its replies, in the caller's transaction (with the

@@ -20,7 +20,7 @@ from connectors.buttons import ButtonRegistry
 from connectors.dedup import Claim, Deduplicator
 from connectors.heard import PAYLOADS as HEARD_PAYLOADS
 from connectors.heard import Confirmation
-from connectors.lanes import Lanes
+from connectors.lanes import Lane, Lanes
 from connectors.models import InboundMessage, OutboundMessage, OutButton
 from connectors.rasa_client import RasaClient, RasaError
 from connectors.rendering import Part, fold_turn, rasa_to_parts
@@ -96,13 +96,16 @@ class Router:
         # order they came in (asyncio locks are fair); the lane then keeps it across processes. The
         # lane comes before the duplicate check: a copy of a message still being answered elsewhere
         # waits for it, so the message after it cannot overtake it while the copy is answered.
-        async with self._lock(conversation), self.lanes.turn(conversation):
-            claim = await self.dedup.claim(conversation, message.message_id)
+        # The duplicate check is the lane's mark: set in the round trip that takes the lane.
+        mark = self.dedup.mark(conversation, message.message_id)
+        async with self._lock(conversation), self.lanes.turn(conversation, mark) as lane:
+            claim = self.dedup.claim_from(lane.marked, lane.found)
             if claim is not Claim.NEW:
                 logger.info("duplicate dropped conversation=%s state=%s", conversation_tag(conversation), claim.value)
                 return None
             # The turn's writes (its buttons, the desk's transcript, the message marked handled,
-            # its replies queued) wait here and go to Redis together, in one round trip.
+            # its replies queued) wait here and go to Redis together, the lane left with them: the
+            # turn's last round trip.
             async with self.dedup.pipeline() as writes:
                 try:
                     if on_accepted is not None:
@@ -114,10 +117,10 @@ class Router:
                         # Not marked done: the messenger's retry, or the citizen resending, goes through.
                         await self.dedup.release(conversation, message.message_id)
                         replies = await self._gateway_reply(conversation, "gateway_error", writes)
-                        await self._finish(writes, conversation, replies, keep)
+                        await self._finish(lane, writes, conversation, replies, keep)
                         return replies
                     kept = json.dumps([r.model_dump() for r in replies], ensure_ascii=False)
-                    await self._finish(writes, conversation, replies, keep, message.message_id, kept)
+                    await self._finish(lane, writes, conversation, replies, keep, message.message_id, kept)
                 except BaseException:
                     await self.dedup.release(conversation, message.message_id)
                     raise
@@ -125,6 +128,7 @@ class Router:
 
     async def _finish(
         self,
+        lane: Lane,
         writes: Pipeline,
         conversation: str,
         replies: list[OutboundMessage],
@@ -133,13 +137,12 @@ class Router:
         kept: str = "",
     ) -> None:
         """Mark the message handled (when ``message_id``) and queue its replies, with the turn's
-        other writes, at once."""
+        other writes, at once, and leave the lane."""
         if message_id:
             self.dedup.done_in(writes, conversation, message_id, kept)
         if keep is not None:
             keep(writes, conversation, replies)
-        if len(writes):
-            await writes.execute()
+        await lane.leave_with(writes)
 
     async def _turn(self, message: InboundMessage, text_limit: int, writes: Pipeline) -> list[OutboundMessage]:
         conversation = message.conversation_id

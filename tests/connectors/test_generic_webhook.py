@@ -108,9 +108,9 @@ async def test_a_turns_voice_words_go_to_redis_with_the_turn_and_a_retry_keeps_i
     body = message(message_id="voice-2")
     status, answer = await post(f"{answered}/sms", body, signed_headers("s3cret", body))
     assert status == 200 and answer["replies"][0]["text"].startswith("پرونده شما")
-    # One transaction after the turn: the message marked handled and its voice's words (SET,
-    # SET), no pipeline of the words' own.
-    assert [sent for sent in redis_sent if isinstance(sent, list)] == [["SET", "SET"]]
+    # One transaction after the turn: the message marked handled, its voice's words (SET, SET)
+    # and the lane left (EVAL); no pipeline of the words' own.
+    assert [sent for sent in redis_sent if isinstance(sent, list)] == [["SET", "SET", "EVAL"]]
     retry = await post(f"{answered}/sms", body, signed_headers("s3cret", body, now=time.time() + 1))
     assert retry[0] == 200 and retry[1]["duplicate"]
     async with aiohttp.ClientSession() as session:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
-from connectors.lanes import Lanes
+from connectors.lanes import Lanes, Mark
 
 
 async def test_turns_take_the_lane_in_arrival_order_across_processes(redis, redis_server):
@@ -84,3 +86,93 @@ async def test_a_turn_leaves_no_wake_up_behind(redis, redis_sent):
     assert redis_sent[before:] == ["EVALSHA"], redis_sent  # leaving is one round trip
     assert await redis.exists(f"hamyar:lane:web:woken:wake:{head}") == 0
     assert await redis.exists("hamyar:lane:web:woken") == 0
+
+
+async def test_a_mark_is_set_as_the_lane_is_taken_in_the_same_round_trip(redis, redis_sent):
+    lanes = Lanes(redis)
+    mark = Mark("hamyar:test:mark", "processing", 60)
+    async with lanes.turn("web:mark") as warm:  # Redis learns the script
+        assert not warm.marked and warm.found is None
+    redis_sent.clear()
+    async with lanes.turn("web:mark", mark) as lane:
+        assert redis_sent == ["EVALSHA"] and lane.marked and lane.found is None
+    assert await redis.get("hamyar:test:mark") == "processing" and 55 <= await redis.ttl("hamyar:test:mark") <= 60
+    await redis.set("hamyar:test:mark", "done:[]")
+    async with lanes.turn("web:mark", mark) as lane:
+        assert not lane.marked and lane.found == "done:[]"
+    assert await redis.get("hamyar:test:mark") == "done:[]"
+
+
+async def test_a_waiting_turn_sets_its_mark_when_it_takes_the_lane(redis):
+    lanes = Lanes(redis)
+    holding, go_on = asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:
+        async with lanes.turn("web:wait"):
+            holding.set()
+            await go_on.wait()
+
+    first = asyncio.create_task(holder())
+    await holding.wait()
+
+    async def waiter() -> bool:
+        async with lanes.turn("web:wait", Mark("hamyar:test:waited", "processing", 60)) as lane:
+            return lane.marked
+
+    second = asyncio.create_task(waiter())
+    while await redis.llen("hamyar:lane:web:wait") < 2:
+        await asyncio.sleep(0.005)
+    assert not await redis.exists("hamyar:test:waited")  # not while it waits
+    go_on.set()
+    await first
+    assert await second and await redis.get("hamyar:test:waited") == "processing"
+
+
+async def test_a_turn_leaves_with_its_transaction_and_the_next_is_woken(redis, redis_server, redis_sent):
+    lanes = Lanes(redis)
+    other_redis = aioredis.from_url(redis_server, decode_responses=True)  # the next turn's process
+    holding, go_on = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    async def holder() -> None:
+        async with lanes.turn("web:leave") as lane:
+            holding.set()
+            await go_on.wait()
+            async with redis.pipeline(transaction=True) as writes:
+                writes.set("hamyar:test:written", "1")
+                redis_sent.clear()
+                answer = await lane.leave_with(writes)
+            assert answer[0] is True and lane.left
+            order.append("first")
+        assert redis_sent == [["SET", "EVAL"]], redis_sent  # nothing more on the way out
+
+    async def waiter() -> None:
+        async with Lanes(other_redis).turn("web:leave"):
+            order.append("second")
+
+    first = asyncio.create_task(holder())
+    await holding.wait()
+    second = asyncio.create_task(waiter())
+    while await redis.llen("hamyar:lane:web:leave") < 2:
+        await asyncio.sleep(0.005)
+    go_on.set()
+    try:
+        await asyncio.gather(first, second)
+    finally:
+        await other_redis.aclose()
+    assert order == ["first", "second"] and await redis.get("hamyar:test:written") == "1"
+    assert await redis.llen("hamyar:lane:web:leave") == 0 and not await redis.keys("hamyar:lane:web:leave:*")
+
+
+async def test_a_transaction_that_fails_still_leaves_the_lane(redis):
+    lanes = Lanes(redis)
+    await redis.set("hamyar:test:text", "not a number")
+    with pytest.raises(ResponseError):
+        async with lanes.turn("web:failed") as lane:
+            async with redis.pipeline(transaction=True) as writes:
+                writes.incr("hamyar:test:text")
+                await lane.leave_with(writes)
+    # Its failed command raised, so the lane was left again on the way out (leaving twice is
+    # harmless): free for the next turn.
+    assert not lane.left
+    assert await redis.llen("hamyar:lane:web:failed") == 0 and not await redis.keys("hamyar:lane:web:failed:*")
