@@ -26,7 +26,8 @@ STAMPS = frozenset({"model_id", "assistant_id"})
 UNREAD_PARSE = frozenset({"intent_ranking", "text_tokens"})
 
 
-def _lighter_event(event: Any) -> Any:
+def lighter_event(event: Any) -> Any:
+    """One event (its dict) without what no action reads."""
     if not isinstance(event, dict):
         return event
     light = dict(event)
@@ -53,5 +54,5 @@ def lighter_tracker(state: Dict[str, Any]) -> Dict[str, Any]:
     events = state.get("events")
     if not isinstance(events, list):
         return state
-    kept = [_lighter_event(e) for e in events if not (isinstance(e, dict) and e.get("event") in UNREAD_EVENTS)]
+    kept = [lighter_event(e) for e in events if not (isinstance(e, dict) and e.get("event") in UNREAD_EVENTS)]
     return {**state, "events": kept}

@@ -38,6 +38,8 @@ def test_the_patch_is_applied_once_and_changes_only_the_tracker_events(called):
     }
     # The latest message keeps its whole parse (rasa-sdk reads its ranking).
     assert "intent_ranking" in patched["tracker"]["latest_message"]
+    # Made directly, it is exactly Rasa's state with what no action reads left out.
+    assert patched["tracker"] == lighter_tracker(stock["tracker"])
 
 
 def test_what_no_action_reads_is_left_out(called):
