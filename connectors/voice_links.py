@@ -8,6 +8,7 @@ live, so the voice is made when a link is first played, never for a reply nobody
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -23,6 +24,7 @@ logger = logging.getLogger("gateway.voice")
 SALT = "hamyar.voice.link"
 PATH = "/voice/{token}.ogg"
 _NAME = re.compile(r"[0-9a-f]{32}")
+NAMES_KEPT = 1024
 
 
 def _text_key(name: str) -> str:
@@ -39,6 +41,9 @@ class VoiceLinks:
         self._signer = signer
         self.maker = maker
         self.lifetime_seconds = lifetime_seconds
+        # A text's name is asked for twice a turn (its words kept, its link signed), and the same
+        # replies (menus, questions) come back all day: made once (``spoken`` and a hash).
+        self._names = functools.lru_cache(maxsize=NAMES_KEPT)(self._name_of)
 
     async def url(self, text: str, base_url: str = "") -> str:
         """A link to ``text`` said aloud; absolute when ``base_url`` (an address of the gateway) is given."""
@@ -62,6 +67,9 @@ class VoiceLinks:
         return [base_url.rstrip("/") + PATH.format(token=self._signer.sign(self._name(text)).decode()) for text in texts]
 
     def _name(self, text: str) -> str:
+        return self._names(text)
+
+    def _name_of(self, text: str) -> str:
         return self.maker.path_for(text).stem
 
     async def words(self, token: str) -> str:

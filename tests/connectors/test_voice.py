@@ -254,3 +254,19 @@ async def test_a_turns_links_keep_their_words_in_one_round_trip(links, redis_sen
 def test_the_openapi_file_describes_the_audio():
     text = (Path(__file__).resolve().parents[2] / "connectors" / "openapi-webhooks.yaml").read_text(encoding="utf-8")
     assert "audio/ogg" in text and "/voice/{token}.ogg" in text
+
+
+async def test_a_texts_name_is_made_once_for_its_words_and_its_link(links, redis, monkeypatch):
+    voices, _ = links
+    made: list[str] = []
+    path_for = voices.maker.path_for
+    monkeypatch.setattr(voices.maker, "path_for", lambda text: made.append(text) or path_for(text))
+    texts = ["منوی اصلی را ببینید.", "کد شما ۱۲۳۴۵ است."]
+    for _ in range(3):  # three turns saying the same
+        async with redis.pipeline(transaction=True) as writes:
+            voices.keep_in(writes, texts)
+            await writes.execute()
+        urls = voices.signed(texts)
+    assert made == texts
+    for url, words in zip(urls, texts):
+        assert await voices.words(url.removeprefix("/voice/").removesuffix(".ogg")) == words
