@@ -49,24 +49,35 @@ async def test_an_entry_whose_process_died_is_skipped(redis):
         assert await redis.lindex("hamyar:lane:web:dead", 0) not in ("died-holding", "died-waiting")
 
 
-async def test_a_cancelled_waiter_leaves_the_lane(redis):
-    lanes = Lanes(redis)
-    holding, go_on = asyncio.Event(), asyncio.Event()
+async def held(lanes: Lanes, conversation: str) -> tuple[asyncio.Task, asyncio.Event]:
+    """A turn holding the conversation's lane until the event returned is set."""
+    taken, go_on = asyncio.Event(), asyncio.Event()
 
     async def holder() -> None:
-        async with lanes.turn("web:cancel"):
-            holding.set()
+        async with lanes.turn(conversation):
+            taken.set()
             await go_on.wait()
+
+    task = asyncio.create_task(holder())
+    await taken.wait()
+    return task, go_on
+
+
+async def until_joined(redis, conversation: str, turns: int) -> None:
+    while await redis.llen(f"hamyar:lane:{conversation}") < turns:
+        await asyncio.sleep(0.005)
+
+
+async def test_a_cancelled_waiter_leaves_the_lane(redis):
+    lanes = Lanes(redis)
+    first, go_on = await held(lanes, "web:cancel")
 
     async def waiter() -> None:
         async with lanes.turn("web:cancel"):
             raise AssertionError("a cancelled waiter never holds the lane")
 
-    first = asyncio.create_task(holder())
-    await holding.wait()
     second = asyncio.create_task(waiter())
-    while await redis.llen("hamyar:lane:web:cancel") < 2:
-        await asyncio.sleep(0.005)
+    await until_joined(redis, "web:cancel", 2)
     second.cancel()
     await asyncio.gather(second, return_exceptions=True)
     assert await redis.llen("hamyar:lane:web:cancel") == 1
@@ -105,23 +116,14 @@ async def test_a_mark_is_set_as_the_lane_is_taken_in_the_same_round_trip(redis, 
 
 async def test_a_waiting_turn_sets_its_mark_when_it_takes_the_lane(redis):
     lanes = Lanes(redis)
-    holding, go_on = asyncio.Event(), asyncio.Event()
-
-    async def holder() -> None:
-        async with lanes.turn("web:wait"):
-            holding.set()
-            await go_on.wait()
-
-    first = asyncio.create_task(holder())
-    await holding.wait()
+    first, go_on = await held(lanes, "web:wait")
 
     async def waiter() -> bool:
         async with lanes.turn("web:wait", Mark("hamyar:test:waited", "processing", 60)) as lane:
             return lane.marked
 
     second = asyncio.create_task(waiter())
-    while await redis.llen("hamyar:lane:web:wait") < 2:
-        await asyncio.sleep(0.005)
+    await until_joined(redis, "web:wait", 2)
     assert not await redis.exists("hamyar:test:waited")  # not while it waits
     go_on.set()
     await first
@@ -138,29 +140,29 @@ async def test_a_turn_leaves_with_its_transaction_and_the_next_is_woken(redis, r
         async with lanes.turn("web:leave") as lane:
             holding.set()
             await go_on.wait()
+            order.append("first")
             async with redis.pipeline(transaction=True) as writes:
                 writes.set("hamyar:test:written", "1")
                 redis_sent.clear()
                 answer = await lane.leave_with(writes)
             assert answer[0] is True and lane.left
-            order.append("first")
         assert redis_sent == [["SET", "EVAL"]], redis_sent  # nothing more on the way out
 
     async def waiter() -> None:
         async with Lanes(other_redis).turn("web:leave"):
-            order.append("second")
+            # The lane passes once the transaction has run: the next turn finds its writes.
+            order.append(f"second after {await other_redis.get('hamyar:test:written')}")
 
     first = asyncio.create_task(holder())
     await holding.wait()
     second = asyncio.create_task(waiter())
-    while await redis.llen("hamyar:lane:web:leave") < 2:
-        await asyncio.sleep(0.005)
+    await until_joined(redis, "web:leave", 2)
     go_on.set()
     try:
         await asyncio.gather(first, second)
     finally:
         await other_redis.aclose()
-    assert order == ["first", "second"] and await redis.get("hamyar:test:written") == "1"
+    assert order == ["first", "second after 1"]
     assert await redis.llen("hamyar:lane:web:leave") == 0 and not await redis.keys("hamyar:lane:web:leave:*")
 
 
