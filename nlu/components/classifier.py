@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Tuple, Type
+from typing import Any, Dict, List, Optional, Text, Tuple, Type, Union
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -109,19 +109,25 @@ def ready_for_sparse_rows(model: Pipeline) -> Pipeline:
     return model
 
 
-def sentence_blocks(message: Message, dense_weight: float, sparse_only: bool = False) -> List[Tuple[Block, csr_matrix]]:
+def sentence_blocks(
+    message: Message, dense_weight: float, sparse_only: bool = False, dense_as_arrays: bool = False
+) -> List[Tuple[Block, Union[csr_matrix, np.ndarray]]]:
     """Each featurizer's sentence-level features of a message, in a fixed order (by featurizer);
     only the sparse ones (the n-grams) with ``sparse_only``.
 
     Dense vectors are multiplied by ``dense_weight``: a TF-IDF block has norm 1, so the weight is
-    how much the sentence vector counts beside each n-gram block."""
+    how much the sentence vector counts beside each n-gram block. They stay arrays with
+    ``dense_as_arrays`` (for the scorer), else become sparse matrices (to stack with the rest)."""
     features = [
         f for f in message.features if f.attribute == TEXT and f.type == "sentence" and not (sparse_only and not f.is_sparse())
     ]
     blocks = []
     for feature in sorted(features, key=lambda f: str(f.origin)):
         dense = not feature.is_sparse()
-        matrix = csr_matrix(feature.features * dense_weight if dense else feature.features)
+        if dense and dense_as_arrays:
+            matrix = np.asarray(feature.features * dense_weight, dtype=np.float64)
+        else:
+            matrix = csr_matrix(feature.features * dense_weight if dense else feature.features)
         blocks.append((Block(matrix.shape[1], dense), matrix))
     return blocks
 
@@ -231,7 +237,9 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         weight = 1.0 if sparse_only else self.config["dense_weight"]
         if scorer is None:
             return model.predict_proba(sentence_features(messages, weight, sparse_only)[0])
-        return scorer.probabilities([[matrix for _, matrix in sentence_blocks(m, weight, sparse_only)] for m in messages])
+        return scorer.probabilities(
+            [[matrix for _, matrix in sentence_blocks(m, weight, sparse_only, dense_as_arrays=True)] for m in messages]
+        )
 
     def _rank(self, message: Message, labels: np.ndarray, row: np.ndarray) -> None:
         ranking = sorted(({"name": str(n), "confidence": float(p)} for n, p in zip(labels, row)), key=lambda r: -r["confidence"])

@@ -13,10 +13,10 @@ are summed in another order); tests/nlu/test_classifier.py compares them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
-from scipy.sparse import csr_matrix, vstack
+from scipy.sparse import csr_matrix, issparse, vstack
 from sklearn.pipeline import Pipeline
 from sklearn.utils.extmath import softmax
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
@@ -57,16 +57,24 @@ class Scorer:
                 blocks.append(BlockWeights(step.idf_.copy(), step.sublinear_tf, step.norm == "l2", weights))
         return cls(tuple(blocks), classifier.intercept_.copy(), classifier.classes_)
 
-    def probabilities(self, rows: Sequence[Sequence[csr_matrix]]) -> np.ndarray:
+    def probabilities(self, rows: Sequence[Sequence[Union[csr_matrix, np.ndarray]]]) -> np.ndarray:
         """Each message's class probabilities; a message is its blocks' sentence features, in
-        the order the pipeline was fitted with."""
+        the order the pipeline was fitted with (a dense block may come as an array)."""
         if any(len(row) != len(self.blocks) for row in rows):
             raise ValueError(f"a message has other feature blocks than the {len(self.blocks)} the classifier was trained on")
         scores = np.tile(self.intercept, (len(rows), 1))
         for index, block in enumerate(self.blocks):
-            matrix = csr_matrix(vstack([row[index] for row in rows]), dtype=np.float64, copy=True)
-            if matrix.shape[1] != block.weights.shape[0]:
-                raise ValueError(f"feature block {index} has {matrix.shape[1]} columns, trained with {block.weights.shape[0]}")
+            parts = [row[index] for row in rows]
+            if block.idf is None:
+                # A dense block (build_model passes only those through): its rows times the
+                # weights as they are, no sparse matrix made.
+                dense = np.vstack([part.toarray() if issparse(part) else np.asarray(part, dtype=np.float64) for part in parts])
+                self._check_width(index, dense.shape[1], block)
+                scores += dense @ block.weights
+                continue
+            # One message (Rasa parses them one at a time): its row, without stacking.
+            matrix = csr_matrix(parts[0] if len(parts) == 1 else vstack(parts), dtype=np.float64, copy=True)
+            self._check_width(index, matrix.shape[1], block)
             if block.idf is not None:  # TfidfTransformer.transform's steps, in its order
                 if block.sublinear:
                     np.log(matrix.data, matrix.data)
@@ -76,3 +84,8 @@ class Scorer:
                     inplace_csr_row_normalize_l2(matrix)
             scores += matrix @ block.weights
         return softmax(scores, copy=False)
+
+    @staticmethod
+    def _check_width(index: int, width: int, block: BlockWeights) -> None:
+        if width != block.weights.shape[0]:
+            raise ValueError(f"feature block {index} has {width} columns, trained with {block.weights.shape[0]}")

@@ -117,6 +117,8 @@ def main(work: Path) -> dict:
             name: [m.get("intent_ranking") for m in component.process(messages(asked))]
             for name, component in (("trained", trained), ("loaded", loaded))
         },
+        # Each message parsed alone, as Rasa parses them.
+        "alone": [loaded.process(messages([one]))[0].get("intent_ranking") for one in asked],
         "labels": [str(c) for c in loaded.model.classes_],
         "scorers": {"trained": trained.scorer is not None, "loaded": loaded.scorer is not None},
         # A button press between two typed messages: it has no features (nothing read it as words).

@@ -22,8 +22,10 @@ def test_the_scorer_gives_the_pipelines_probabilities(checks):
     # Served by nlu/components/scoring.py, not Pipeline.predict_proba (a tenth of Rasa's CPU a
     # typed message); the blocks' scores are summed in another order, so equal to rounding.
     assert checks["scorers"] == {"trained": True, "loaded": True}
-    for name in ("trained", "loaded"):
-        for ranking, reference in zip(checks["rankings"][name], checks["reference"]):
+    for name in ("trained", "loaded", "alone"):
+        rankings = checks["alone"] if name == "alone" else checks["rankings"][name]
+        assert len(rankings) == len(checks["reference"])
+        for ranking, reference in zip(rankings, checks["reference"]):
             expected = dict(zip(checks["labels"], reference))
             assert {r["name"]: r["confidence"] for r in ranking} == pytest.approx(expected, rel=1e-12, abs=1e-15)
 
