@@ -72,8 +72,14 @@ class Scorer:
                 self._check_width(index, dense.shape[1], block)
                 scores += dense @ block.weights
                 continue
-            # One message (Rasa parses them one at a time): its row, without stacking.
-            matrix = csr_matrix(parts[0] if len(parts) == 1 else vstack(parts), dtype=np.float64, copy=True)
+            if len(parts) == 1:
+                # One message (Rasa parses them one at a time): the same steps on its row's
+                # non-zero entries in numpy, without scipy's matrices around them.
+                row = csr_matrix(parts[0])
+                self._check_width(index, row.shape[1], block)
+                scores[0] += self._row_scores(row.data.astype(np.float64), row.indices, block)
+                continue
+            matrix = csr_matrix(vstack(parts), dtype=np.float64, copy=True)
             self._check_width(index, matrix.shape[1], block)
             if block.idf is not None:  # TfidfTransformer.transform's steps, in its order
                 if block.sublinear:
@@ -84,6 +90,21 @@ class Scorer:
                     inplace_csr_row_normalize_l2(matrix)
             scores += matrix @ block.weights
         return softmax(scores, copy=False)
+
+    @staticmethod
+    def _row_scores(data: np.ndarray, indices: np.ndarray, block: BlockWeights) -> np.ndarray:
+        """One sparse row's scores: ``data`` (its own copy) at ``indices``, through the block's
+        TF-IDF steps as ``probabilities`` takes them on a matrix."""
+        if block.idf is not None:
+            if block.sublinear:
+                np.log(data, data)
+                data += 1
+            data *= block.idf[indices]
+            if block.normalised:
+                norm = np.sqrt(np.dot(data, data))
+                if norm > 0:
+                    data /= norm
+        return data @ block.weights[indices]
 
     @staticmethod
     def _check_width(index: int, width: int, block: BlockWeights) -> None:
