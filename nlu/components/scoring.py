@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
-from scipy.sparse import csr_matrix, issparse, vstack
+from scipy.sparse import csr_matrix, issparse
 from sklearn.pipeline import Pipeline
 from sklearn.utils.extmath import softmax
-from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 
 @dataclass(frozen=True)
@@ -72,29 +71,20 @@ class Scorer:
                 self._check_width(index, dense.shape[1], block)
                 scores += dense @ block.weights
                 continue
-            if len(parts) == 1:
-                # One message (Rasa parses them one at a time): the same steps on its row's
-                # non-zero entries in numpy, without scipy's matrices around them.
-                row = csr_matrix(parts[0])
+            # Each message's row (Rasa parses one at a time): the TF-IDF steps on its non-zero
+            # entries in numpy, meeting only the weight rows they touch.
+            for position, part in enumerate(parts):
+                row = csr_matrix(part)
+                if row.shape[0] != 1:
+                    raise ValueError(f"feature block {index} of a message has {row.shape[0]} rows, not one sentence's")
                 self._check_width(index, row.shape[1], block)
-                scores[0] += self._row_scores(row.data.astype(np.float64), row.indices, block)
-                continue
-            matrix = csr_matrix(vstack(parts), dtype=np.float64, copy=True)
-            self._check_width(index, matrix.shape[1], block)
-            if block.idf is not None:  # TfidfTransformer.transform's steps, in its order
-                if block.sublinear:
-                    np.log(matrix.data, matrix.data)
-                    matrix.data += 1
-                matrix.data *= block.idf[matrix.indices]
-                if block.normalised:
-                    inplace_csr_row_normalize_l2(matrix)
-            scores += matrix @ block.weights
+                scores[position] += self._row_scores(row.data.astype(np.float64), row.indices, block)
         return softmax(scores, copy=False)
 
     @staticmethod
     def _row_scores(data: np.ndarray, indices: np.ndarray, block: BlockWeights) -> np.ndarray:
         """One sparse row's scores: ``data`` (its own copy) at ``indices``, through the block's
-        TF-IDF steps as ``probabilities`` takes them on a matrix."""
+        TF-IDF steps in TfidfTransformer.transform's order (log, idf, l2 norm)."""
         if block.idf is not None:
             if block.sublinear:
                 np.log(data, data)
