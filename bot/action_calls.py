@@ -16,7 +16,7 @@ Imported by Rasa, so it uses only the standard library.
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 # Event kinds no action reads.
 UNREAD_EVENTS = frozenset({"user_featurization"})
@@ -46,13 +46,3 @@ def lighter_event(event: Any) -> Any:
     if kind == "bot" and isinstance(data, dict):
         light["data"] = {key: value for key, value in data.items() if value is not None}
     return light
-
-
-def lighter_tracker(state: Dict[str, Any]) -> Dict[str, Any]:
-    """``state`` (``tracker.current_state(EventVerbosity.ALL)``) as the action server needs it;
-    ``state`` itself is left as it was."""
-    events = state.get("events")
-    if not isinstance(events, list):
-        return state
-    kept = [lighter_event(e) for e in events if not (isinstance(e, dict) and e.get("event") in UNREAD_EVENTS)]
-    return {**state, "events": kept}

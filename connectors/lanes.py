@@ -142,7 +142,7 @@ class Lanes:
             held._renewing.cancel()
             if not held.left:
                 # Shielded: a cancelled turn still leaves its lane, or the next would wait out the lease.
-                await asyncio.shield(self._leave(keys=[lane, lease], args=[token, wake_prefix]))
+                await asyncio.shield(self._leave(keys=held._keys, args=held._args))
 
     async def _renew(self, lease: str) -> None:
         while True:

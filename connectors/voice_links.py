@@ -43,7 +43,7 @@ class VoiceLinks:
         self.lifetime_seconds = lifetime_seconds
         # A text's name is asked for twice a turn (its words kept, its link signed), and the same
         # replies (menus, questions) come back all day: made once (``spoken`` and a hash).
-        self._names = functools.lru_cache(maxsize=NAMES_KEPT)(self._name_of)
+        self._name = functools.lru_cache(maxsize=NAMES_KEPT)(self._name_of)
 
     async def url(self, text: str, base_url: str = "") -> str:
         """A link to ``text`` said aloud; absolute when ``base_url`` (an address of the gateway) is given."""
@@ -65,9 +65,6 @@ class VoiceLinks:
     def signed(self, texts: list[str], base_url: str = "") -> list[str]:
         """Links to each of ``texts`` whose words ``keep_in`` kept."""
         return [base_url.rstrip("/") + PATH.format(token=self._signer.sign(self._name(text)).decode()) for text in texts]
-
-    def _name(self, text: str) -> str:
-        return self._names(text)
 
     def _name_of(self, text: str) -> str:
         return self.maker.path_for(text).stem
